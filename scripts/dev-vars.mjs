@@ -1,0 +1,37 @@
+// Writes .dev.vars with working local defaults when it does not exist:
+// a fresh RSA-2048 key (PKCS#8 PEM, as Vonage issues them), a placeholder
+// application id and phone numbers, and a random ops token.
+// It never overwrites an existing file.
+import { existsSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+
+const path = process.argv[2] ?? ".dev.vars";
+if (existsSync(path)) {
+  process.exit(0);
+}
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+const escaped = privateKey.trim().replaceAll("\n", "\\n");
+const opsToken = randomBytes(24).toString("hex");
+
+writeFileSync(
+  path,
+  `# Generated for local development by scripts/dev-vars.mjs on ${new Date().toISOString()}.
+# Placeholders: calls will not reach a phone until these are real values.
+# Every variable is explained in .dev.vars.example.
+VONAGE_APPLICATION_ID="${randomUUID()}"
+VONAGE_PRIVATE_KEY="${escaped}"
+SUPPORT_PHONE_NUMBER="447700900000"
+DESTINATION_PHONE_NUMBER="447700900001"
+OPS_TOKEN="${opsToken}"
+# Uncomment to require Vonage-signed webhooks locally too:
+# VONAGE_SIGNATURE_SECRET="${randomBytes(24).toString("hex")}"
+`,
+  { mode: 0o600 },
+);
+console.log(`Created ${path} with a fresh dev key pair, placeholder numbers and a random OPS_TOKEN.`);
+console.log(`The ops page is at /ops.html; the token is the OPS_TOKEN line of ${path}.`);

@@ -1,0 +1,159 @@
+//! The event log's storage: a Queue in front of KV when the producer is bound,
+//! KV directly otherwise. Handlers see only `EventLog::append`.
+
+use futures_util::future::join_all;
+use worker::{Env, KvStore, MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, console_error, console_log};
+
+use crate::error::AppError;
+use crate::events::{self, CallSummary, LogRecord};
+
+use super::state;
+
+pub const KV_BINDING: &str = "CALL_EVENTS";
+pub const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";
+/// Backoff bounds for a consumer retry, in seconds (Queues allow up to 12 h;
+/// a few minutes is plenty for KV to come back).
+const RETRY_DELAY_MIN: u32 = 2;
+const RETRY_DELAY_MAX: u32 = 300;
+
+pub struct EventLog {
+    kv: KvStore,
+    queue: Option<Queue>,
+    ttl_seconds: u64,
+}
+
+impl EventLog {
+    pub fn from_env(env: &Env) -> Result<Self, AppError> {
+        let kv = env.kv(KV_BINDING).map_err(|_| {
+            console_error!("event log: the KV binding {KV_BINDING} is missing");
+            AppError::LogUnavailable
+        })?;
+        let config = state::config(env);
+        let days = config.event_ttl_days.clone().unwrap_or(crate::config::EVENT_TTL_DEFAULT_DAYS);
+        Ok(Self { kv, queue: env.queue(QUEUE_BINDING).ok(), ttl_seconds: events::ttl_seconds(days) })
+    }
+
+    pub fn kv(&self) -> &KvStore {
+        &self.kv
+    }
+
+    pub fn via(env: &Env) -> &'static str {
+        if env.queue(QUEUE_BINDING).is_ok() { "queue" } else { "kv" }
+    }
+
+    /// Takes an event for good: the queue accepted it, or, failing that, KV
+    /// stored it. Only then may the webhook answer 2xx.
+    pub async fn append(&self, record: &LogRecord) -> Result<&'static str, AppError> {
+        if let Some(queue) = &self.queue {
+            match serde_json::to_string(record) {
+                Ok(message) => match queue.send(message).await {
+                    Ok(()) => return Ok("queue"),
+                    Err(e) => console_error!("event log: queue send failed ({e}); writing to KV directly"),
+                },
+                Err(e) => console_error!("event log: could not serialise a record ({e})"),
+            }
+        }
+        let stored = self.store(&[record]).await;
+        if stored.first().is_some_and(|ok| *ok) { Ok("kv") } else { Err(AppError::LogUnavailable) }
+    }
+
+    /// Writes records and their calls' index entries; one flag per record,
+    /// true when both its event and its call's index are stored.
+    pub async fn store(&self, records: &[&LogRecord]) -> Vec<bool> {
+        let puts = records.iter().map(|r| self.put_event(r));
+        let stored: Vec<bool> = join_all(puts).await;
+
+        let written: Vec<&LogRecord> = records.iter().zip(&stored).filter(|(_, ok)| **ok).map(|(r, _)| *r).collect();
+        let updates = events::summaries(&written);
+        let indexed = join_all(updates.iter().map(|(key, summary)| self.update_index(key, summary))).await;
+        let failed_index: Vec<&str> =
+            updates.iter().zip(indexed).filter(|(_, ok)| !ok).map(|((key, _), _)| key.as_str()).collect();
+
+        records
+            .iter()
+            .zip(stored)
+            .map(|(r, ok)| ok && !failed_index.contains(&r.index_key.as_str()))
+            .collect()
+    }
+
+    async fn put_event(&self, record: &LogRecord) -> bool {
+        let result = async {
+            let value = serde_json::to_string(&record.entry)?;
+            self.kv.put(&record.key, value)?.expiration_ttl(self.ttl_seconds).execute().await?;
+            Ok::<(), Box<dyn std::error::Error>>(())
+        }
+        .await;
+        if let Err(e) = &result {
+            console_error!("event log: KV put of an event failed: {e}");
+        }
+        result.is_ok()
+    }
+
+    /// The index keeps the merge of what it had and what came, so an event
+    /// delivered late never turns a completed call back into a ringing one.
+    async fn update_index(&self, key: &str, summary: &CallSummary) -> bool {
+        let result = async {
+            let (_, existing) = self.kv.get(key).text_with_metadata::<CallSummary>().await?;
+            let merged = match &existing {
+                Some(old) => old.merge(summary),
+                None => summary.clone(),
+            };
+            if existing.as_ref() != Some(&merged) {
+                self.kv.put(key, "")?.metadata(&merged)?.expiration_ttl(self.ttl_seconds).execute().await?;
+            }
+            Ok::<(), worker::kv::KvError>(())
+        }
+        .await;
+        if let Err(e) = &result {
+            console_error!("event log: KV index update failed: {e}");
+        }
+        result.is_ok()
+    }
+}
+
+/// The queue consumer: store each message's record, ack what is stored,
+/// retry the rest with a delay that grows with the message's age (so retries
+/// back off roughly exponentially without counting attempts).
+pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<()> {
+    let log = match EventLog::from_env(env) {
+        Ok(log) => log,
+        Err(_) => {
+            batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_DELAY_MAX).build());
+            return Ok(());
+        }
+    };
+    let messages = batch.messages()?;
+    let mut records = Vec::with_capacity(messages.len());
+    let mut carriers = Vec::with_capacity(messages.len());
+    for message in &messages {
+        match serde_json::from_str::<LogRecord>(message.body()) {
+            Ok(record) => {
+                records.push(record);
+                carriers.push(message);
+            }
+            Err(e) => {
+                // Not ours to fix by retrying: keep the body in the log output.
+                console_error!("event log: dropping an unreadable queue message ({e}): {}", message.body());
+                message.ack();
+            }
+        }
+    }
+    let refs: Vec<&LogRecord> = records.iter().collect();
+    let outcome = log.store(&refs).await;
+    let now = worker::Date::now().as_millis();
+    let mut retried = 0;
+    for (message, stored) in carriers.iter().zip(outcome) {
+        if stored {
+            message.ack();
+        } else {
+            let age_seconds = now.saturating_sub(message.timestamp().as_millis()) / 1000;
+            let delay = (age_seconds as u32).clamp(RETRY_DELAY_MIN, RETRY_DELAY_MAX);
+            message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
+            retried += 1;
+        }
+    }
+    if retried > 0 {
+        console_log!("event log: {retried} of {} messages will be retried", carriers.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! The adapter to the Workers runtime: parse the request, call the core,
+//! write the response. Nothing here decides anything the core could.
+
+mod event_log;
+mod handlers;
+mod http;
+mod signer;
+mod state;
+
+use worker::{Context, Env, MessageBatch, Request, Response, event};
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    Ok(handlers::handle(req, env, ctx).await)
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
+    event_log::consume(batch, &env).await
+}

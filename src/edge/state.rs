@@ -1,0 +1,40 @@
+//! Per-isolate state: the configuration, read and validated once.
+//!
+//! An isolate's environment never changes (a new deployment or a new
+//! `.dev.vars` means a new isolate), so caching it is safe.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use worker::{Env, console_log};
+
+use crate::config::{Config, var};
+
+thread_local! {
+    static CONFIG: OnceCell<Rc<Config>> = const { OnceCell::new() };
+}
+
+pub fn config(env: &Env) -> Rc<Config> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+            announce(&config);
+            Rc::new(config)
+        })
+        .clone()
+    })
+}
+
+/// Said once per isolate: what is misconfigured, and whether webhooks are
+/// unsigned. Names and forms only, never values.
+fn announce(config: &Config) {
+    for problem in config.problems() {
+        console_log!("config: {problem}");
+    }
+    if !config.signature_checking() {
+        console_log!(
+            "config: webhook signature checking is OFF ({} is not set); anyone can post to /webhooks/*",
+            var::SIGNATURE_SECRET
+        );
+    }
+}

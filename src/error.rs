@@ -1,0 +1,177 @@
+//! Every way a request can fail, and the one place that turns a failure into
+//! an HTTP status and a JSON body: `{"error": {"code", "message"}}`.
+//!
+//! Messages are written for the person reading them and never contain a
+//! secret: at most a variable's name and the form it should have.
+
+use serde::Serialize;
+
+use crate::config::ConfigError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppError {
+    NotFound,
+    MethodNotAllowed { allow: &'static str },
+    UnsupportedMediaType { expected: &'static str },
+    PayloadTooLarge { limit_bytes: usize },
+    InvalidJson(String),
+    InvalidEvent(String),
+    InvalidId { what: &'static str },
+    BadRequest(String),
+    UserNotAllowed,
+    CrossSite,
+    RateLimited { retry_after_seconds: u32 },
+    BadSignature(String),
+    Unauthorized,
+    NotConfigured(ConfigError),
+    /// Neither the queue nor KV took a valid event: Vonage must retry.
+    LogUnavailable,
+    Signing,
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+/// A response the adapter writes as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::UnsupportedMediaType { .. } => 415,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::InvalidJson(_) | Self::InvalidEvent(_) | Self::InvalidId { .. } | Self::BadRequest(_) => 400,
+            Self::UserNotAllowed | Self::CrossSite => 403,
+            Self::RateLimited { .. } => 429,
+            Self::BadSignature(_) | Self::Unauthorized => 401,
+            Self::NotConfigured(_) | Self::LogUnavailable => 503,
+            Self::Signing | Self::Internal => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::InvalidEvent(_) => "invalid_event",
+            Self::InvalidId { .. } => "invalid_id",
+            Self::BadRequest(_) => "bad_request",
+            Self::UserNotAllowed => "user_not_allowed",
+            Self::CrossSite => "cross_site_request",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::BadSignature(_) => "invalid_signature",
+            Self::Unauthorized => "unauthorized",
+            Self::NotConfigured(_) => "not_configured",
+            Self::LogUnavailable => "log_unavailable",
+            Self::Signing => "signing_failed",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotFound => "no such route".into(),
+            Self::MethodNotAllowed { allow } => format!("method not allowed here; use {allow}"),
+            Self::UnsupportedMediaType { expected } => format!("expected Content-Type: {expected}"),
+            Self::PayloadTooLarge { limit_bytes } => format!("request body is larger than {limit_bytes} bytes"),
+            Self::InvalidJson(why) => format!("request body is not valid JSON: {why}"),
+            Self::InvalidEvent(why) => format!("not a Vonage call event: {why}"),
+            Self::InvalidId { what } => format!(
+                "{what} must look like a Vonage id (hexadecimal digits and dashes, optionally prefixed CON-)"
+            ),
+            Self::BadRequest(why) => why.clone(),
+            Self::UserNotAllowed => "tokens are only issued for the configured client users".into(),
+            Self::CrossSite => "tokens are only issued to this site's own pages".into(),
+            Self::RateLimited { retry_after_seconds } => {
+                format!("too many token requests; try again in {retry_after_seconds} s")
+            }
+            Self::BadSignature(why) => format!("webhook signature rejected: {why}"),
+            Self::Unauthorized => "a valid Authorization: Bearer token is required".into(),
+            Self::NotConfigured(err) => format!("the service is not configured: {err}"),
+            Self::LogUnavailable => "the event log is unavailable; retry later".into(),
+            Self::Signing => "the token could not be signed".into(),
+            Self::Internal => "internal error".into(),
+        }
+    }
+
+    /// The single mapping from failure to response.
+    pub fn to_response(&self) -> ErrorResponse {
+        let message = self.message();
+        let body = serde_json::to_string(&Body { error: Detail { code: self.code(), message: &message } })
+            .expect("an error body is plain strings");
+        let mut headers = vec![("Cache-Control", "no-store".to_owned())];
+        match self {
+            Self::MethodNotAllowed { allow } => headers.push(("Allow", (*allow).to_owned())),
+            Self::RateLimited { retry_after_seconds } => {
+                headers.push(("Retry-After", retry_after_seconds.to_string()))
+            }
+            Self::LogUnavailable => headers.push(("Retry-After", "5".into())),
+            Self::Unauthorized => headers.push(("WWW-Authenticate", "Bearer".into())),
+            _ => {}
+        }
+        ErrorResponse { status: self.status(), headers, body }
+    }
+}
+
+impl From<ConfigError> for AppError {
+    fn from(err: ConfigError) -> Self {
+        Self::NotConfigured(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_json_with_code_and_message() {
+        let response = AppError::InvalidJson("expected value at line 1 column 1".into()).to_response();
+        assert_eq!(response.status, 400);
+        let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(body["error"]["code"], "invalid_json");
+        assert_eq!(body["error"]["message"], "request body is not valid JSON: expected value at line 1 column 1");
+    }
+
+    #[test]
+    fn method_not_allowed_names_the_allowed_methods() {
+        let response = AppError::MethodNotAllowed { allow: "GET, HEAD" }.to_response();
+        assert_eq!(response.status, 405);
+        assert!(response.headers.contains(&("Allow", "GET, HEAD".into())));
+    }
+
+    #[test]
+    fn retryable_failures_say_when_to_retry() {
+        let limited = AppError::RateLimited { retry_after_seconds: 60 }.to_response();
+        assert_eq!(limited.status, 429);
+        assert!(limited.headers.contains(&("Retry-After", "60".into())));
+        let log = AppError::LogUnavailable.to_response();
+        assert_eq!(log.status, 503);
+        assert!(log.headers.iter().any(|(k, _)| *k == "Retry-After"));
+    }
+
+    #[test]
+    fn config_errors_name_the_variable() {
+        let err = AppError::from(ConfigError { variable: "VONAGE_APPLICATION_ID", problem: crate::config::Problem::Missing });
+        assert_eq!(err.status(), 503);
+        assert_eq!(err.message(), "the service is not configured: VONAGE_APPLICATION_ID is not set");
+    }
+}

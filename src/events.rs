@@ -1,0 +1,386 @@
+//! The Vonage call event model and the event log's key scheme.
+//!
+//! Keys are derived from the event itself (its call, its own timestamp, a hash
+//! of its body), so writing is a blind `put`: no read-modify-write, and a
+//! redelivered body lands on the key it already has.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::ncco::AnswerRequest;
+
+/// Vonage's webhook bodies are a few hundred bytes; 64 KiB is generous and
+/// keeps one KV value far below its limit.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// KV metadata must serialise to at most 1024 bytes; cap what we copy into it.
+const META_FIELD_MAX_CHARS: usize = 64;
+pub const EVENT_PREFIX: &str = "event/";
+pub const INDEX_PREFIX: &str = "call/";
+
+/// Whether `id` can name a call in a key: Vonage's ids are hexadecimal with
+/// dashes (`63f61863-4a51-…`), conversations prefixed `CON-`. Anything else
+/// (slashes, dots, other letters) could step outside the key scheme.
+pub fn is_vonage_id(id: &str) -> bool {
+    let body = id.strip_prefix("CON-").unwrap_or(id);
+    (8..=64).contains(&body.len())
+        && body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        && body.bytes().any(|b| b.is_ascii_hexdigit())
+}
+
+/// One entry of the log, as stored in KV.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// When this service took the event (RFC 3339, UTC).
+    pub received_at: String,
+    /// The event's own time if it had one, else `received_at`; orders the log.
+    pub at: String,
+    pub status: String,
+    pub call_id: String,
+    pub uuid: Option<String>,
+    pub conversation_uuid: Option<String>,
+    pub direction: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Every field Vonage sent, as sent.
+    pub raw: Value,
+}
+
+/// What the per-day call index keeps in KV metadata, so listing calls needs
+/// no value reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSummary {
+    /// The status of the newest event seen.
+    pub status: String,
+    /// Milliseconds since the epoch of the oldest and newest events seen.
+    pub first_event_ms: u64,
+    pub last_event_ms: u64,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// An event ready to be written: its keys and values, computed once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogRecord {
+    pub key: String,
+    pub index_key: String,
+    pub entry: LogEntry,
+    pub summary: CallSummary,
+}
+
+fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, AppError> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        // Vonage sends phone numbers as strings, but some tools post them as numbers.
+        Some(Value::Number(n)) if name == "from" || name == "to" => Ok(Some(n.to_string())),
+        Some(_) => Err(AppError::InvalidEvent(format!("`{name}` must be a string"))),
+    }
+}
+
+/// The status a person would name the event by: call events carry `status`;
+/// record, input and transfer events are told apart by their fields.
+fn status_of(map: &Map<String, Value>) -> Result<String, AppError> {
+    let status = match str_field(map, "status")? {
+        Some(s) => s,
+        None if map.contains_key("recording_url") => "record".into(),
+        None if map.contains_key("dtmf") || map.contains_key("speech") => "input".into(),
+        None => str_field(map, "type")?.unwrap_or_else(|| "event".into()),
+    };
+    let valid = (1..=40).contains(&status.len())
+        && status.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b':');
+    if valid { Ok(status) } else { Err(AppError::InvalidEvent("`status` is not a status name".into())) }
+}
+
+pub fn millis_to_rfc3339(ms: u64) -> String {
+    let time = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default();
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn day_of(ms: u64) -> String {
+    let time = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default();
+    time.format("%Y-%m-%d").to_string()
+}
+
+/// Vonage's timestamps are RFC 3339 (`2020-01-01T14:00:00.000Z`). One that
+/// does not parse is kept in `raw` and the receive time orders the entry.
+fn parse_timestamp(raw: Option<&str>) -> Option<u64> {
+    let ms = DateTime::parse_from_rfc3339(raw?).ok()?.timestamp_millis();
+    u64::try_from(ms).ok()
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    hex::encode(&Sha256::digest(bytes)[..8])
+}
+
+pub fn event_key(call_id: &str, at_ms: u64, body: &[u8]) -> String {
+    format!("{EVENT_PREFIX}{call_id}/{at_ms:013}-{}", short_hash(body))
+}
+
+pub fn event_prefix(call_id: &str) -> String {
+    format!("{EVENT_PREFIX}{call_id}/")
+}
+
+pub fn index_key(day: &str, call_id: &str) -> String {
+    format!("{INDEX_PREFIX}{day}/{call_id}")
+}
+
+pub fn index_prefix(day: &str) -> String {
+    format!("{INDEX_PREFIX}{day}/")
+}
+
+fn clip(s: Option<String>) -> Option<String> {
+    s.map(|s| s.chars().take(META_FIELD_MAX_CHARS).collect())
+}
+
+fn record(call_id: String, status: String, at_ms: u64, received_ms: u64, body: &[u8], map: Map<String, Value>) -> Result<LogRecord, AppError> {
+    let uuid = str_field(&map, "uuid")?.or(str_field(&map, "call_uuid")?);
+    let conversation_uuid = str_field(&map, "conversation_uuid")?;
+    let from = str_field(&map, "from")?;
+    let to = str_field(&map, "to")?;
+    let entry = LogEntry {
+        received_at: millis_to_rfc3339(received_ms),
+        at: millis_to_rfc3339(at_ms),
+        status: status.clone(),
+        call_id: call_id.clone(),
+        uuid,
+        conversation_uuid,
+        direction: str_field(&map, "direction")?,
+        from: from.clone(),
+        to: to.clone(),
+        raw: Value::Object(map),
+    };
+    Ok(LogRecord {
+        key: event_key(&call_id, at_ms, body),
+        index_key: index_key(&day_of(at_ms), &call_id),
+        entry,
+        summary: CallSummary { status, first_event_ms: at_ms, last_event_ms: at_ms, from: clip(from), to: clip(to) },
+    })
+}
+
+/// Parses and validates a posted event body into what the log stores.
+pub fn parse_event(body: &[u8], received_ms: u64) -> Result<LogRecord, AppError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AppError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+    }
+    // serde_json stops at 128 levels of nesting with an error, not a stack overflow.
+    let value: Value = serde_json::from_slice(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    let Value::Object(map) = value else {
+        return Err(AppError::InvalidEvent("expected a JSON object".into()));
+    };
+    // The conversation groups every leg of one click-to-call (the visitor's and
+    // the phone's); events without one are keyed by their leg.
+    let candidates = ["conversation_uuid", "uuid", "call_uuid"];
+    let mut call_id = None;
+    for name in candidates {
+        if let Some(id) = str_field(&map, name)? {
+            if !is_vonage_id(&id) {
+                return Err(AppError::InvalidId { what: name });
+            }
+            call_id.get_or_insert(id);
+        }
+    }
+    let call_id = call_id
+        .ok_or_else(|| AppError::InvalidEvent("it has no conversation_uuid, uuid or call_uuid".into()))?;
+    let status = status_of(&map)?;
+    let at_ms = parse_timestamp(str_field(&map, "timestamp")?.as_deref()).unwrap_or(received_ms);
+    record(call_id, status, at_ms, received_ms, body, map)
+}
+
+/// The answer webhook's own entry, so a call shows up before any event does.
+/// `None` when the request names no usable call id (it is still answered).
+pub fn answer_record(request: &AnswerRequest, outcome: &str, received_ms: u64) -> Option<LogRecord> {
+    let call_id = request
+        .conversation_uuid
+        .as_deref()
+        .or(request.uuid.as_deref())
+        .filter(|id| is_vonage_id(id))?
+        .to_owned();
+    let mut map = match serde_json::to_value(request) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    map.retain(|_, v| !v.is_null());
+    map.insert("source".into(), Value::String("answer_webhook".into()));
+    map.insert("ncco".into(), Value::String(outcome.into()));
+    // Keyed on the request, not the time, so a retried answer request is stored once.
+    let body = serde_json::to_vec(request).unwrap_or_default();
+    record(call_id, "answered".into(), received_ms, received_ms, &body, map).ok()
+}
+
+impl CallSummary {
+    /// Combines what is known of one call, whatever order events arrive in:
+    /// the newest event names the status, the first from/to seen stay.
+    pub fn merge(&self, other: &CallSummary) -> CallSummary {
+        let newest = if other.last_event_ms >= self.last_event_ms { other } else { self };
+        CallSummary {
+            status: newest.status.clone(),
+            first_event_ms: self.first_event_ms.min(other.first_event_ms),
+            last_event_ms: self.last_event_ms.max(other.last_event_ms),
+            from: self.from.clone().or_else(|| other.from.clone()),
+            to: self.to.clone().or_else(|| other.to.clone()),
+        }
+    }
+}
+
+/// One summary per call index key for a batch of records, merged.
+pub fn summaries(records: &[&LogRecord]) -> Vec<(String, CallSummary)> {
+    let mut out: Vec<(String, CallSummary)> = Vec::new();
+    for r in records {
+        match out.iter_mut().find(|(k, _)| *k == r.index_key) {
+            Some((_, summary)) => *summary = summary.merge(&r.summary),
+            None => out.push((r.index_key.clone(), r.summary.clone())),
+        }
+    }
+    out
+}
+
+/// KV's `expirationTtl` for the configured retention.
+pub fn ttl_seconds(days: u32) -> u64 {
+    u64::from(days) * 24 * 60 * 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONV: &str = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";
+    const LEG: &str = "63f61863-4a51-4f6b-86e1-46edebcf9356";
+    const NOW: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+    fn completed() -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "from": "447700900000", "to": "447700900001", "uuid": LEG,
+            "conversation_uuid": CONV, "status": "completed", "direction": "outbound",
+            "timestamp": "2026-01-01T12:00:05.250Z", "duration": "42", "price": "0.00720000",
+            "rate": "0.01030000", "network": "23410", "start_time": "2026-01-01T11:59:23.000Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_event_is_keyed_by_conversation_time_and_body() {
+        let body = completed();
+        let r = parse_event(&body, NOW).unwrap();
+        assert!(r.key.starts_with(&format!("event/{CONV}/1767268805250-")), "{}", r.key);
+        assert_eq!(r.key.len(), format!("event/{CONV}/1767268805250-").len() + 16);
+        assert_eq!(r.index_key, format!("call/2026-01-01/{CONV}"));
+        assert_eq!(r.entry.status, "completed");
+        assert_eq!(r.entry.at, "2026-01-01T12:00:05.250Z");
+        assert_eq!(r.entry.received_at, "2026-01-01T00:00:00.000Z");
+        assert_eq!(r.entry.raw["price"], "0.00720000", "every field is kept");
+        assert_eq!(r.summary, CallSummary {
+            status: "completed".into(), first_event_ms: 1_767_268_805_250, last_event_ms: 1_767_268_805_250,
+            from: Some("447700900000".into()), to: Some("447700900001".into()),
+        });
+    }
+
+    #[test]
+    fn the_same_body_always_gets_the_same_key() {
+        let body = completed();
+        assert_eq!(parse_event(&body, NOW).unwrap().key, parse_event(&body, NOW + 60_000).unwrap().key);
+        let mut other: Value = serde_json::from_slice(&body).unwrap();
+        other["duration"] = "43".into();
+        let other = serde_json::to_vec(&other).unwrap();
+        assert_ne!(parse_event(&body, NOW).unwrap().key, parse_event(&other, NOW).unwrap().key);
+    }
+
+    #[test]
+    fn keys_sort_in_time_order() {
+        let early = parse_event(format!(r#"{{"uuid":"{LEG}","status":"started","timestamp":"2026-01-01T09:00:00.000Z"}}"#).as_bytes(), NOW).unwrap();
+        let late = parse_event(format!(r#"{{"uuid":"{LEG}","status":"ringing","timestamp":"2026-01-01T10:00:00.000Z"}}"#).as_bytes(), NOW).unwrap();
+        assert!(early.key < late.key);
+    }
+
+    #[test]
+    fn events_without_a_timestamp_use_the_receive_time() {
+        let r = parse_event(format!(r#"{{"uuid":"{LEG}","status":"ringing"}}"#).as_bytes(), NOW).unwrap();
+        assert!(r.key.starts_with(&format!("event/{LEG}/{NOW:013}-")));
+        assert_eq!(r.entry.call_id, LEG);
+    }
+
+    #[test]
+    fn call_uuid_and_event_types_are_understood() {
+        let record = parse_event(format!(r#"{{"call_uuid":"{LEG}","recording_url":"https://x"}}"#).as_bytes(), NOW).unwrap();
+        assert_eq!(record.entry.status, "record");
+        assert_eq!(record.entry.uuid.as_deref(), Some(LEG));
+        let input = parse_event(format!(r#"{{"uuid":"{LEG}","dtmf":{{"digits":"1"}}}}"#).as_bytes(), NOW).unwrap();
+        assert_eq!(input.entry.status, "input");
+        let transfer = parse_event(format!(r#"{{"uuid":"{LEG}","type":"transfer"}}"#).as_bytes(), NOW).unwrap();
+        assert_eq!(transfer.entry.status, "transfer");
+    }
+
+    #[test]
+    fn malformed_bodies_are_refused_with_a_reason() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"{not json", "invalid_json"),
+            (b"[1,2]", "invalid_event"),
+            (b"{}", "invalid_event"),
+            (br#"{"uuid": 5}"#, "invalid_event"),
+            (br#"{"uuid": "../../etc"}"#, "invalid_id"),
+            (br#"{"uuid": "63f61863/x"}"#, "invalid_id"),
+            (br#"{"conversation_uuid": "CON-zz", "uuid": "63f61863-4a51"}"#, "invalid_id"),
+            (br#"{"uuid": "63f61863-4a51", "status": "a b"}"#, "invalid_event"),
+            (br#"{"uuid": "63f61863-4a51", "status": {"x":1}}"#, "invalid_event"),
+        ];
+        for (body, code) in cases {
+            let err = parse_event(body, NOW).unwrap_err();
+            assert_eq!(err.code(), *code, "{}", String::from_utf8_lossy(body));
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(parse_event(deep.as_bytes(), NOW).unwrap_err().code(), "invalid_json");
+        let huge = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(parse_event(&huge, NOW).unwrap_err().code(), "payload_too_large");
+    }
+
+    #[test]
+    fn vonage_ids_are_hex_with_dashes() {
+        for ok in [LEG, CONV, "aaaaaaaa", "0123456789abcdef0123456789abcdef"] {
+            assert!(is_vonage_id(ok), "{ok}");
+        }
+        for bad in ["", "CON-", "--------", "abc", "CON-../x", "63f61863 4a51", "g3f61863-4a51", &"a".repeat(65)] {
+            assert!(!is_vonage_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_answer_webhook_records_an_answered_entry() {
+        let request = AnswerRequest {
+            to: Some("447700900000".into()),
+            from: Some("supportuser".into()),
+            uuid: Some(LEG.into()),
+            conversation_uuid: Some(CONV.into()),
+            custom_data: Some(serde_json::json!({"page": "/pricing"})),
+        };
+        let r = answer_record(&request, "connect", NOW).unwrap();
+        assert_eq!(r.entry.status, "answered");
+        assert_eq!(r.entry.call_id, CONV);
+        assert_eq!(r.entry.raw["source"], "answer_webhook");
+        assert_eq!(r.entry.raw["custom_data"]["page"], "/pricing");
+        assert_eq!(answer_record(&request, "connect", NOW + 5).unwrap().key.split('-').next_back(),
+                   r.key.split('-').next_back(), "same request, same hash");
+        assert!(answer_record(&AnswerRequest::default(), "connect", NOW).is_none());
+    }
+
+    #[test]
+    fn summaries_merge_whatever_order_events_arrive_in() {
+        let at = |status: &str, time: &str| {
+            let body = format!(r#"{{"uuid":"{LEG}","status":"{status}","timestamp":"{time}","from":"447700900000"}}"#);
+            parse_event(body.as_bytes(), NOW).unwrap()
+        };
+        let started = at("started", "2026-01-01T09:00:00Z");
+        let completed = at("completed", "2026-01-01T10:00:00Z");
+        let ringing = at("ringing", "2026-01-01T09:00:01Z");
+        for order in [[&started, &completed, &ringing], [&ringing, &completed, &started], [&completed, &ringing, &started]] {
+            let merged = summaries(&order);
+            assert_eq!(merged.len(), 1);
+            let summary = &merged[0].1;
+            assert_eq!(summary.status, "completed");
+            assert_eq!(summary.first_event_ms, started.summary.first_event_ms);
+            assert_eq!(summary.last_event_ms, completed.summary.last_event_ms);
+            assert_eq!(summary.from.as_deref(), Some("447700900000"));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Method + path → route: the only place that knows the URLs.
+
+use crate::error::AppError;
+use crate::events::is_vonage_id;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    /// The page's branding and settings (no secrets).
+    PageConfig,
+    /// `/auth` (the configured user) or `/auth/:user` (seed-compatible).
+    Auth { user: Option<String> },
+    Answer,
+    Event,
+    OpsCalls,
+    OpsCall { call_id: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Other,
+}
+
+impl Method {
+    pub fn parse(method: &str) -> Self {
+        match method {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            _ => Self::Other,
+        }
+    }
+}
+
+const GET: &str = "GET";
+const GET_POST: &str = "GET, POST";
+const POST: &str = "POST";
+
+/// Resolves a request; unknown paths are 404, known paths with the wrong
+/// method are 405 with the methods that would work.
+pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (route, allow) = match segments.as_slice() {
+        ["healthz"] => (Route::Health, GET),
+        ["config.json"] => (Route::PageConfig, GET),
+        ["auth"] => (Route::Auth { user: None }, GET),
+        ["auth", user] if !user.is_empty() => (Route::Auth { user: Some((*user).to_owned()) }, GET),
+        ["webhooks", "answer"] => (Route::Answer, GET_POST),
+        ["webhooks", "event"] => (Route::Event, POST),
+        ["ops", "calls"] => (Route::OpsCalls, GET),
+        ["ops", "calls", id] if !id.is_empty() => {
+            if method == Method::Get && !is_vonage_id(id) {
+                return Err(AppError::InvalidId { what: "call id" });
+            }
+            (Route::OpsCall { call_id: (*id).to_owned() }, GET)
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let allowed = match method {
+        Method::Get => allow.contains(GET),
+        Method::Post => allow.contains(POST),
+        Method::Other => false,
+    };
+    if allowed { Ok(route) } else { Err(AppError::MethodNotAllowed { allow }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Method::*;
+
+    #[test]
+    fn known_routes_resolve() {
+        assert_eq!(resolve(Get, "/healthz"), Ok(Route::Health));
+        assert_eq!(resolve(Get, "/auth"), Ok(Route::Auth { user: None }));
+        assert_eq!(resolve(Get, "/auth/supportuser"), Ok(Route::Auth { user: Some("supportuser".into()) }));
+        assert_eq!(resolve(Get, "/webhooks/answer"), Ok(Route::Answer));
+        assert_eq!(resolve(Post, "/webhooks/answer"), Ok(Route::Answer));
+        assert_eq!(resolve(Post, "/webhooks/event"), Ok(Route::Event));
+        assert_eq!(resolve(Get, "/ops/calls"), Ok(Route::OpsCalls));
+        assert_eq!(
+            resolve(Get, "/ops/calls/CON-f972836a-550f-45fa-956c-12a2ab5b7d22"),
+            Ok(Route::OpsCall { call_id: "CON-f972836a-550f-45fa-956c-12a2ab5b7d22".into() })
+        );
+    }
+
+    #[test]
+    fn unknown_paths_are_not_found() {
+        for path in ["/", "/nope", "/auth/a/b", "/auth/", "/webhooks", "/webhooks/answer/x", "/ops"] {
+            assert_eq!(resolve(Get, path), Err(AppError::NotFound), "{path}");
+        }
+    }
+
+    #[test]
+    fn wrong_methods_name_the_allowed_ones() {
+        assert_eq!(resolve(Get, "/webhooks/event"), Err(AppError::MethodNotAllowed { allow: "POST" }));
+        assert_eq!(resolve(Post, "/auth"), Err(AppError::MethodNotAllowed { allow: "GET" }));
+        assert_eq!(resolve(Other, "/webhooks/answer"), Err(AppError::MethodNotAllowed { allow: "GET, POST" }));
+    }
+
+    #[test]
+    fn call_ids_in_paths_are_validated() {
+        assert_eq!(resolve(Get, "/ops/calls/..%2F..%2Fsecrets"), Err(AppError::InvalidId { what: "call id" }));
+    }
+}

@@ -1,0 +1,239 @@
+//! Vonage Client SDK tokens: the claims, the JWT around them, and the
+//! interface of whatever signs them.
+//!
+//! Signing is behind [`Signer`] because the fast signer lives in the runtime
+//! (WebCrypto), while tests sign natively; everything else about the token is
+//! decided here.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{TokenSettings, UserName};
+use crate::error::AppError;
+
+/// The ACL paths a Client SDK user needs for in-app voice: the nine of the
+/// original guide's `nexmo jwt:generate` plus `/*/legs/**`, which the current
+/// click-to-call sample README adds.
+pub const ACL_PATHS: [&str; 10] = [
+    "/*/users/**",
+    "/*/conversations/**",
+    "/*/sessions/**",
+    "/*/devices/**",
+    "/*/image/**",
+    "/*/media/**",
+    "/*/applications/**",
+    "/*/push/**",
+    "/*/knocking/**",
+    "/*/legs/**",
+];
+
+/// `{"paths": {"/*/users/**": {}, ...}}`, in the order above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acl;
+
+impl Serialize for Acl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Paths;
+        impl Serialize for Paths {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(ACL_PATHS.len()))?;
+                for path in ACL_PATHS {
+                    map.serialize_entry(path, &serde_json::Map::new())?;
+                }
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("paths", &Paths)?;
+        map.end()
+    }
+}
+
+/// Exactly the claims Vonage's Client SDK documentation lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientClaims<'a> {
+    pub application_id: &'a str,
+    pub sub: &'a str,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+    pub acl: Acl,
+}
+
+/// What `/auth` answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub token: String,
+    pub user: String,
+    /// Seconds since the epoch, as in the token's `exp`.
+    pub expires_at: u64,
+}
+
+/// Produces an RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) over a JWT's
+/// signing input.
+#[allow(async_fn_in_trait)] // used with concrete types only; no Send bound needed on wasm
+pub trait Signer {
+    async fn sign_rs256(&self, signing_input: &[u8]) -> Result<Vec<u8>, AppError>;
+}
+
+/// The user a token is for: the configured one, or one named in the path that
+/// must be on the allow-list.
+pub fn select_user<'a>(settings: &TokenSettings<'a>, requested: Option<&str>) -> Result<&'a UserName, AppError> {
+    match requested {
+        None => Ok(settings.default_user),
+        Some(name) => settings
+            .allowed_users
+            .iter()
+            .find(|u| u.as_str() == name)
+            .ok_or(AppError::UserNotAllowed),
+    }
+}
+
+/// The JOSE header is fixed: RS256, JWT.
+const HEADER_B64: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// `base64url(header) . base64url(claims)`: the bytes that get signed.
+pub fn signing_input(claims: &ClientClaims<'_>) -> String {
+    let claims_json = serde_json::to_vec(claims).expect("claims are plain data and always serialise");
+    let mut input = String::with_capacity(HEADER_B64.len() + 1 + claims_json.len() * 4 / 3 + 4);
+    input.push_str(HEADER_B64);
+    input.push('.');
+    URL_SAFE_NO_PAD.encode_string(&claims_json, &mut input);
+    input
+}
+
+/// Mints a token for `user`, valid from `now` for the configured lifetime.
+/// `jti_bytes` is fresh randomness from the caller (the runtime's CSPRNG).
+pub async fn mint_client_token(
+    settings: &TokenSettings<'_>,
+    user: &UserName,
+    now_seconds: u64,
+    jti_bytes: [u8; 16],
+    signer: &impl Signer,
+) -> Result<TokenResponse, AppError> {
+    let claims = ClientClaims {
+        application_id: settings.application_id,
+        sub: user.as_str(),
+        iat: now_seconds,
+        exp: now_seconds + settings.ttl_seconds,
+        jti: hex::encode(jti_bytes),
+        acl: Acl,
+    };
+    let mut token = signing_input(&claims);
+    let signature = signer.sign_rs256(token.as_bytes()).await?;
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    Ok(TokenResponse { token, user: user.as_str().to_owned(), expires_at: claims.exp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Config};
+    use crate::key::tests::{test_key, test_key_pem};
+    use jwt_compact::alg::{Rsa, RsaPublicKey};
+    use jwt_compact::{AlgorithmExt, UntrustedToken};
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::signature::{SignatureEncoding, Signer as _};
+
+    /// Signs natively with the `rsa` crate: an implementation independent of
+    /// the runtime's WebCrypto signer.
+    struct NativeSigner;
+
+    impl Signer for NativeSigner {
+        async fn sign_rs256(&self, input: &[u8]) -> Result<Vec<u8>, AppError> {
+            let key = SigningKey::<sha2::Sha256>::new(test_key().clone());
+            Ok(key.sign(input).to_vec())
+        }
+    }
+
+    fn config(extra: &[(&str, &str)]) -> Config {
+        let pem = test_key_pem();
+        let mut vars = vec![
+            (config::var::APPLICATION_ID.to_owned(), "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".to_owned()),
+            (config::var::PRIVATE_KEY.to_owned(), pem),
+        ];
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        // The native signer never awaits anything, so one poll completes it.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut future = std::pin::pin!(future);
+        match future.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(out) => out,
+            std::task::Poll::Pending => panic!("the native signer should not suspend"),
+        }
+    }
+
+    #[test]
+    fn the_acl_is_the_guides_nine_paths_plus_legs() {
+        let json = serde_json::to_string(&Acl).unwrap();
+        assert_eq!(
+            json,
+            r#"{"paths":{"/*/users/**":{},"/*/conversations/**":{},"/*/sessions/**":{},"/*/devices/**":{},"/*/image/**":{},"/*/media/**":{},"/*/applications/**":{},"/*/push/**":{},"/*/knocking/**":{},"/*/legs/**":{}}}"#
+        );
+    }
+
+    #[test]
+    fn a_minted_token_verifies_and_carries_exactly_the_documented_claims() {
+        let config = config(&[]);
+        let settings = config.token_settings().unwrap();
+        let user = select_user(&settings, None).unwrap();
+        let response = block_on(mint_client_token(&settings, user, 1_700_000_000, [7; 16], &NativeSigner)).unwrap();
+        assert_eq!(response.user, "supportuser");
+        assert_eq!(response.expires_at, 1_700_000_900);
+
+        let public = RsaPublicKey::from(test_key());
+        let untrusted = UntrustedToken::new(&response.token).unwrap();
+        assert_eq!(untrusted.algorithm(), "RS256");
+        Rsa::rs256()
+            .validator::<serde_json::Value>(&public)
+            .validate(&untrusted)
+            .expect("signature verifies with the public key");
+        // The payload as sent, not as jwt-compact models it (it lifts iat/exp out).
+        let payload = response.token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        let keys: Vec<_> = claims.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys.len(), 6, "{keys:?}");
+        assert_eq!(claims["application_id"], "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+        assert_eq!(claims["sub"], "supportuser");
+        assert_eq!(claims["iat"], 1_700_000_000u64);
+        assert_eq!(claims["exp"], 1_700_000_900u64);
+        assert_eq!(claims["jti"], "07070707070707070707070707070707");
+        assert_eq!(claims["acl"]["paths"].as_object().unwrap().len(), 10);
+    }
+
+    #[test]
+    fn the_header_says_rs256_jwt() {
+        let header = URL_SAFE_NO_PAD.decode(HEADER_B64).unwrap();
+        assert_eq!(header, br#"{"alg":"RS256","typ":"JWT"}"#);
+    }
+
+    #[test]
+    fn the_ttl_comes_from_configuration() {
+        let config = config(&[(config::var::TOKEN_TTL, "60")]);
+        let settings = config.token_settings().unwrap();
+        let response = block_on(mint_client_token(&settings, settings.default_user, 10, [0; 16], &NativeSigner)).unwrap();
+        assert_eq!(response.expires_at, 70);
+    }
+
+    #[test]
+    fn only_allow_listed_users_get_tokens_by_name() {
+        let config = config(&[(config::var::CLIENT_USERS, "supportuser,sales")]);
+        let settings = config.token_settings().unwrap();
+        assert_eq!(select_user(&settings, Some("sales")).unwrap().as_str(), "sales");
+        assert!(matches!(select_user(&settings, Some("mallory")), Err(AppError::UserNotAllowed)));
+    }
+
+    #[test]
+    fn token_settings_need_the_application_and_key() {
+        let config = Config::from_lookup(|_| None);
+        let err = config.token_settings().unwrap_err();
+        assert_eq!(err.variable, config::var::APPLICATION_ID);
+    }
+}
