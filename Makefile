@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make dev    set up what is missing, then run the worker locally on :8787
+#   make test   set up what is missing, then run every test
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+PORT ?= 8787
+
+.PHONY: dev test setup build check bench simulate clean
+
+dev: setup .dev.vars
+	npx wrangler dev --port $(PORT) --ip 127.0.0.1
+
+test: setup
+	@bash scripts/ensure-chromium.sh
+	@bash scripts/test.sh
+
+setup:
+	@bash scripts/setup.sh
+
+.dev.vars:
+	@node scripts/dev-vars.mjs
+
+build: setup
+	@sh scripts/build.sh
+
+# Formatting, lints (native and wasm32) and a deploy dry run: what CI checks besides the tests.
+check: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+	tmp=$$(mktemp -d) && npx wrangler deploy --dry-run --outdir "$$tmp" && npx wrangler deploy --dry-run --env free --outdir "$$tmp/free"
+
+# On demand, not part of `make test`: see bench/README.md.
+bench: build
+	node bench/run.mjs
+
+# Plays Vonage against a running worker (default http://localhost:8787).
+simulate:
+	node tools/simulate.mjs $(ARGS)
+
+clean:
+	rm -rf build target/screenshots .wrangler

@@ -1,0 +1,66 @@
+// Every state in words: what is happening, and what the visitor can do.
+
+function duration(seconds) {
+  if (seconds == null) return "";
+  const m = Math.floor(seconds / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return `${m}:${s}`;
+}
+
+const ENDED_BY = {
+  you: "You hung up.",
+  support: "Support hung up.",
+  declined: "The call was declined.",
+  no_answer: "No one answered.",
+  connection: "The connection was lost.",
+};
+
+const ERRORS = {
+  network: ["You seem to be offline.", "Check your internet connection. We will reconnect as soon as it is back."],
+  rate_limited: ["Too many attempts.", "Please wait a minute, then press Try again."],
+  refused: ["This page is not allowed to place calls.", "Please contact us another way."],
+  not_configured: ["Calling is not available right now.", "The service is not set up yet. Please try again later or contact us another way."],
+  token_error: ["We could not start the calling service.", "We are retrying. If it keeps failing, please try again later."],
+  sdk_missing: ["The calling component did not load.", "Reload the page. If it keeps happening, a browser extension may be blocking it."],
+  session: ["We cannot reach the calling service.", "Your network or firewall may be blocking it. We are retrying; you can also try another network."],
+  microphone_blocked: ["Microphone access is blocked.", "Allow the microphone for this site (the icon in the address bar), then press Call now again."],
+  microphone_missing: ["No microphone found.", "Connect a headset or microphone, then press Call now again."],
+  microphone_busy: ["Your microphone is in use by another app.", "Close the other app, then press Call now again."],
+  unsupported: ["This browser cannot place calls.", "Use a current version of Chrome, Edge, Firefox or Safari."],
+  call_failed: ["The call could not be placed.", "Please press Call now to try again."],
+};
+
+/** { status, detail, button, retry, lastCall } for a state. */
+export function describe(state, { company = "our" } = {}) {
+  switch (state.name) {
+    case "connecting":
+      return { status: "Connecting…", detail: "Getting the call button ready." };
+    case "reconnecting":
+      return { status: "Reconnecting…", detail: "The connection to the calling service dropped; restoring it." };
+    case "ready":
+      return { status: "Ready to call.", detail: `Press Call now to talk to ${company} support.` };
+    case "calling":
+      return { status: "Calling…", detail: "Placing your call. Your browser may ask to use the microphone." };
+    case "ringing":
+      return { status: "Ringing…", detail: "Waiting for someone to answer." };
+    case "in_call":
+      return { status: "In call.", detail: `You are talking to ${company} support.` };
+    case "ended":
+      return { status: "Call ended.", detail: ENDED_BY[state.endedBy] ?? "" };
+    case "error": {
+      const [status, detail] = ERRORS[state.error.kind] ?? ERRORS.token_error;
+      const code = state.error.type ? ` (Vonage: ${state.error.type}${state.error.code ? `, ${state.error.code}` : ""})` : "";
+      return { status, detail: detail + code };
+    }
+    default:
+      return { status: "", detail: "" };
+  }
+}
+
+export function describeLastCall(lastCall) {
+  if (!lastCall) return "";
+  const how = ENDED_BY[lastCall.endedBy] ?? "";
+  return lastCall.duration != null ? `Last call: ${duration(lastCall.duration)}. ${how}` : `Last call: ${how}`;
+}
+
+export { duration as formatDuration };

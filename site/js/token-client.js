@@ -1,0 +1,30 @@
+// Fetches a Client SDK token from our own /auth, turning every failure into a
+// kind the page can explain.
+
+export class TokenError extends Error {
+  constructor(kind, { status, retryAfter } = {}) {
+    super(`token request failed: ${kind}`);
+    this.kind = kind;
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis)) {
+  let res;
+  try {
+    res = await fetchImpl("/auth", { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } });
+  } catch {
+    throw new TokenError("network");
+  }
+  const status = res.status;
+  if (status === 429) throw new TokenError("rate_limited", { status, retryAfter: Number(res.headers.get("retry-after")) || 60 });
+  if (status === 403) throw new TokenError("refused", { status });
+  if (status === 503) throw new TokenError("not_configured", { status });
+  if (!res.ok) throw new TokenError("token_error", { status });
+  const body = await res.json().catch(() => null);
+  if (typeof body?.token !== "string" || typeof body?.expires_at !== "number") {
+    throw new TokenError("token_error", { status });
+  }
+  return body;
+}

@@ -1,0 +1,142 @@
+// Starts the built worker (build/index.js + wasm) in workerd through Miniflare,
+// with the bindings wrangler.toml declares (KV, Queue, rate limiter, assets),
+// the [vars] it sets, and test secrets instead of .dev.vars.
+import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Miniflare, Log, LogLevel } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { testKeys } from "./keys.mjs";
+
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const configPath = path.join(root, "wrangler.toml");
+const scriptPath = path.join(root, "build/index.js");
+
+export const APP_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+export const OPS_TOKEN = "ops-token-for-tests-0123456789abcdef";
+export const SIGNATURE_SECRET = "signature-secret-for-tests-0123456789";
+export const SUPPORT = "447700900000";
+export const DESTINATION = "447700900001";
+
+/** The secrets a worker started by these helpers knows; none may ever leak. */
+export function secretValues() {
+  const { privateKeyPem } = testKeys();
+  return [OPS_TOKEN, SIGNATURE_SECRET, privateKeyPem, ...pemBody(privateKeyPem)];
+}
+
+/** Long runs of the key's base64 body, so a partial leak is caught too. */
+function pemBody(pem) {
+  const body = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  const chunks = [];
+  for (let i = 0; i + 40 <= body.length; i += 40) chunks.push(body.slice(i, i + 40));
+  return chunks;
+}
+
+export function defaultVars() {
+  return {
+    VONAGE_APPLICATION_ID: APP_ID,
+    VONAGE_PRIVATE_KEY: testKeys().privateKeyPem,
+    SUPPORT_PHONE_NUMBER: SUPPORT,
+    DESTINATION_PHONE_NUMBER: DESTINATION,
+    OPS_TOKEN,
+  };
+}
+
+const allLogs = [];
+/** Every line any worker started here has printed (for the leak check). */
+export function capturedLogs() {
+  return allLogs;
+}
+
+/**
+ * options.vars: merged over wrangler.toml's [vars] and the test secrets;
+ *   a value of `undefined` removes the variable.
+ * options.env: a wrangler environment ("free" has no queue).
+ * options.rateLimit: { limit, period } for /auth (default: generous).
+ * options.kvWrapper: script source of a module whose default export wraps the
+ *   KV namespace (a test double that can fail), bound as CALL_EVENTS.
+ */
+export async function startWorker(options = {}) {
+  if (!existsSync(scriptPath)) {
+    throw new Error("build/index.js is missing: run `make build` (or `make test`) first");
+  }
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, options.env);
+  const config = unstable_readConfig({ config: configPath, env: options.env });
+  const bindings = { ...config.vars, ...defaultVars(), ...(options.vars ?? {}) };
+  for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
+
+  const logs = [];
+  const worker = {
+    ...workerOptions,
+    name: "edge-click-to-call",
+    scriptPath,
+    modules: true,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    bindings,
+  };
+  if (worker.ratelimits?.AUTH_RATE_LIMITER) {
+    worker.ratelimits.AUTH_RATE_LIMITER.simple = options.rateLimit ?? { limit: 10_000, period: 60 };
+  }
+  const workers = [worker];
+  if (options.kvWrapper) {
+    delete worker.kvNamespaces.CALL_EVENTS;
+    worker.wrappedBindings = {
+      CALL_EVENTS: { scriptName: "kv-wrapper", bindings: {} },
+    };
+    workers.push({
+      name: "kv-wrapper",
+      modules: [{ type: "ESModule", path: "kv-wrapper.mjs", contents: options.kvWrapper }],
+      kvNamespaces: { INNER: "CALL_EVENTS" },
+      compatibilityDate: worker.compatibilityDate,
+    });
+  }
+
+  const mf = new Miniflare({
+    workers,
+    port: 0,
+    host: "127.0.0.1",
+    log: new Log(LogLevel.WARN),
+    handleStructuredLogs: ({ level, message }) => {
+      const line = `${level}: ${message}`;
+      logs.push(line);
+      allLogs.push(line);
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const kv = options.kvWrapper ? null : await mf.getKVNamespace("CALL_EVENTS");
+  return {
+    url,
+    mf,
+    kv,
+    logs,
+    fetch: (p, init) => fetch(url + p, init),
+    /** All keys in the event log (optionally under a prefix). */
+    async keys(prefix = "") {
+      const ns = kv ?? (await mf.getKVNamespace("INNER", "kv-wrapper"));
+      const names = [];
+      let cursor;
+      do {
+        const page = await ns.list({ prefix, cursor });
+        names.push(...page.keys.map((k) => k.name));
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+      return names;
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `ms` pass. */
+export async function eventually(check, { ms = 10_000, every = 50 } = {}) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return last;
+}

@@ -1,0 +1,249 @@
+// The HTTP contract of the built worker, in workerd, with local KV and Queue.
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { jwtVerify, decodeProtectedHeader } from "jose";
+import { startWorker, eventually, APP_ID, SUPPORT, DESTINATION } from "../helpers/worker.mjs";
+import { testKeys } from "../helpers/keys.mjs";
+
+const CONV = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";
+const LEG = "63f61863-4a51-4f6b-86e1-46edebcf9356";
+const GREETING = "Thank you for calling Acme support. Transferring you now.";
+const SEED_NCCO = [
+  { action: "talk", text: GREETING },
+  { action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: DESTINATION }] },
+];
+
+let w;
+before(async () => {
+  w = await startWorker();
+});
+after(() => w?.dispose());
+
+async function json(res) {
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  return res.json();
+}
+
+describe("the page", () => {
+  test("GET / serves the HTML page from site/", async () => {
+    const res = await w.fetch("/");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type"), /text\/html/);
+    assert.match(await res.text(), /<button[^>]*id="call-button"/);
+  });
+});
+
+describe("/auth", () => {
+  test("mints an RS256 token that verifies with the configured key's public key", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const res = await w.fetch("/auth");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    const body = await json(res);
+    assert.deepEqual(Object.keys(body).sort(), ["expires_at", "token", "user"]);
+    assert.equal(body.user, "supportuser");
+    assert.deepEqual(decodeProtectedHeader(body.token), { alg: "RS256", typ: "JWT" });
+    const { payload } = await jwtVerify(body.token, testKeys().publicKey, { algorithms: ["RS256"] });
+    assert.deepEqual(Object.keys(payload).sort(), ["acl", "application_id", "exp", "iat", "jti", "sub"]);
+    assert.equal(payload.application_id, APP_ID);
+    assert.equal(payload.sub, "supportuser");
+    assert.ok(payload.iat >= before - 1 && payload.iat <= before + 5);
+    assert.equal(payload.exp, payload.iat + 900);
+    assert.equal(body.expires_at, payload.exp);
+    assert.match(payload.jti, /^[0-9a-f]{32}$/);
+    assert.deepEqual(Object.keys(payload.acl.paths), [
+      "/*/users/**", "/*/conversations/**", "/*/sessions/**", "/*/devices/**", "/*/image/**",
+      "/*/media/**", "/*/applications/**", "/*/push/**", "/*/knocking/**", "/*/legs/**",
+    ]);
+  });
+
+  test("every token is fresh", async () => {
+    const [a, b] = await Promise.all([w.fetch("/auth").then(json), w.fetch("/auth").then(json)]);
+    assert.notEqual(a.token, b.token);
+  });
+
+  test("/auth/:user works for allow-listed users only", async () => {
+    const ok = await w.fetch("/auth/supportuser");
+    assert.equal(ok.status, 200);
+    assert.equal((await json(ok)).user, "supportuser");
+    const refused = await w.fetch("/auth/mallory");
+    assert.equal(refused.status, 403);
+    assert.equal((await json(refused)).error.code, "user_not_allowed");
+  });
+});
+
+describe("/webhooks/answer", () => {
+  test("GET returns the seed's NCCO", async () => {
+    const q = new URLSearchParams({ to: SUPPORT, from: "supportuser", uuid: LEG, conversation_uuid: CONV, custom_data: '{"page":"/"}' });
+    const res = await w.fetch(`/webhooks/answer?${q}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    assert.deepEqual(await json(res), SEED_NCCO);
+  });
+
+  test("POST returns the seed's NCCO", async () => {
+    const res = await w.fetch("/webhooks/answer", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ to: SUPPORT, from: "supportuser", uuid: LEG, conversation_uuid: CONV, custom_data: { page: "/" } }),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await json(res), SEED_NCCO);
+  });
+
+  test("the answer is recorded as an `answered` entry in the log", async () => {
+    const conv = "CON-00000000-0000-4000-8000-00000000a0a0";
+    await w.fetch(`/webhooks/answer?uuid=${LEG}&conversation_uuid=${conv}&from=supportuser`);
+    const keys = await eventually(async () => (await w.keys(`event/${conv}/`)).length && w.keys(`event/${conv}/`));
+    assert.equal(keys.length, 1);
+    const entry = JSON.parse(await w.kv.get(keys[0]));
+    assert.equal(entry.status, "answered");
+    assert.equal(entry.raw.ncco, "connect");
+  });
+});
+
+describe("/webhooks/event", () => {
+  test("a posted event is readable from KV afterwards", async () => {
+    const event = {
+      from: SUPPORT, to: DESTINATION, uuid: LEG, conversation_uuid: CONV,
+      status: "completed", direction: "outbound", timestamp: "2026-01-01T12:00:05.250Z", duration: "42",
+    };
+    const res = await w.fetch("/webhooks/event", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+    });
+    assert.equal(res.status, 200);
+    const accepted = await json(res);
+    assert.equal(accepted.accepted, true);
+    assert.equal(accepted.via, "queue");
+    assert.match(accepted.key, new RegExp(`^event/${CONV}/1767268805250-[0-9a-f]{16}$`));
+    const stored = await eventually(() => w.kv.get(accepted.key));
+    assert.ok(stored, "the consumer wrote the event to KV");
+    const entry = JSON.parse(stored);
+    assert.equal(entry.status, "completed");
+    assert.deepEqual(entry.raw, event);
+    const { metadata } = await eventually(async () => {
+      const r = await w.kv.getWithMetadata(`call/2026-01-01/${CONV}`);
+      return r.metadata ? r : null;
+    });
+    assert.equal(metadata.status, "completed");
+  });
+
+  test("malformed JSON gives 400 with a JSON error and writes nothing", async () => {
+    const before = await w.keys();
+    const res = await w.fetch("/webhooks/event", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"uuid": "63f61863-4a51-4f6b-86e1-46edebcf9356", "status": ',
+    });
+    assert.equal(res.status, 400);
+    const body = await json(res);
+    assert.equal(body.error.code, "invalid_json");
+    assert.equal(typeof body.error.message, "string");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await w.keys(), before);
+  });
+});
+
+describe("routing", () => {
+  test("an unknown route is a JSON 404", async () => {
+    const res = await w.fetch("/no/such/thing");
+    assert.equal(res.status, 404);
+    assert.deepEqual(await json(res), { error: { code: "not_found", message: "no such route" } });
+  });
+
+  test("a wrong method is a JSON 405 naming the allowed ones", async () => {
+    const res = await w.fetch("/webhooks/event");
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("allow"), "POST");
+    assert.equal((await json(res)).error.code, "method_not_allowed");
+    const auth = await w.fetch("/auth", { method: "DELETE" });
+    assert.equal(auth.status, 405);
+    assert.equal(auth.headers.get("allow"), "GET");
+  });
+
+  test("/healthz says what is configured, by name only", async () => {
+    const res = await w.fetch("/healthz");
+    assert.equal(res.status, 200);
+    const health = await json(res);
+    assert.equal(health.status, "ok");
+    assert.deepEqual(health.problems, []);
+    assert.equal(health.event_log, "queue");
+    assert.equal(health.signature_checking, false);
+    assert.equal(health.ops_api, true);
+    assert.equal(health.rate_limiting, true);
+  });
+});
+
+describe("misconfiguration", () => {
+  let bare;
+  before(async () => {
+    bare = await startWorker({
+      vars: { VONAGE_PRIVATE_KEY: undefined, DESTINATION_PHONE_NUMBER: "07700 900001", VONAGE_APPLICATION_ID: undefined },
+    });
+  });
+  after(() => bare?.dispose());
+
+  test("/healthz names each missing or malformed variable", async () => {
+    const res = await bare.fetch("/healthz");
+    assert.equal(res.status, 503);
+    const health = await json(res);
+    assert.equal(health.status, "degraded");
+    assert.deepEqual(health.problems.map((p) => p.variable), [
+      "VONAGE_APPLICATION_ID", "VONAGE_PRIVATE_KEY", "DESTINATION_PHONE_NUMBER",
+    ]);
+    assert.equal(health.problems[0].problem, "not set");
+    assert.match(health.problems[2].problem, /^invalid: expected an E\.164 number/);
+  });
+
+  test("/auth answers 503 naming the variable", async () => {
+    const res = await bare.fetch("/auth");
+    assert.equal(res.status, 503);
+    const body = await json(res);
+    assert.equal(body.error.code, "not_configured");
+    assert.match(body.error.message, /VONAGE_APPLICATION_ID is not set/);
+  });
+
+  test("the answer webhook apologises instead of failing", async () => {
+    const res = await bare.fetch(`/webhooks/answer?uuid=${LEG}`);
+    assert.equal(res.status, 200);
+    const ncco = await json(res);
+    assert.equal(ncco.length, 1);
+    assert.equal(ncco[0].action, "talk");
+    assert.match(ncco[0].text, /cannot connect your call/);
+    assert.ok(bare.logs.some((l) => /DESTINATION_PHONE_NUMBER is invalid/.test(l)), bare.logs.join("\n"));
+  });
+});
+
+describe("keys in other forms", () => {
+  test("a PKCS#1 key is accepted and signs verifiable tokens", async () => {
+    const pkcs1 = await startWorker({ vars: { VONAGE_PRIVATE_KEY: testKeys().pkcs1Pem } });
+    try {
+      const body = await pkcs1.fetch("/auth").then(json);
+      await jwtVerify(body.token, testKeys().publicKey, { algorithms: ["RS256"] });
+    } finally {
+      await pkcs1.dispose();
+    }
+  });
+});
+
+describe("without a queue (wrangler deploy --env free)", () => {
+  test("events are written to KV directly before the webhook answers", async () => {
+    const free = await startWorker({ env: "free" });
+    try {
+      const health = await free.fetch("/healthz").then(json);
+      assert.equal(health.event_log, "kv");
+      const res = await free.fetch("/webhooks/event", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ uuid: LEG, status: "ringing", timestamp: "2026-01-01T00:00:00Z" }),
+      });
+      const accepted = await json(res);
+      assert.equal(accepted.via, "kv");
+      assert.ok(await free.kv.get(accepted.key), "stored before the answer");
+    } finally {
+      await free.dispose();
+    }
+  });
+});
