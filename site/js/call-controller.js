@@ -10,7 +10,7 @@
 export const ENDED_HOLD_MS = 4000;
 /** Refresh the session this long before the token expires. */
 export const REFRESH_MARGIN_S = 60;
-/** Clicks this soon after the button changed meaning are ignored (double clicks). */
+/** A press this soon after the last one is ignored: a double click starts one call, not a call and its hang-up. */
 export const CLICK_GUARD_MS = 600;
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000, 30000];
 
@@ -31,7 +31,7 @@ export function createCallController({
 }) {
   let client = null;
   let state = { name: "connecting" };
-  let lastButtonChange = -Infinity;
+  let lastPress = -Infinity;
   let refreshTimer = null;
   let endedTimer = null;
   let retryTimer = null;
@@ -39,9 +39,7 @@ export function createCallController({
   let loginRun = 0;
 
   function set(next) {
-    const actionBefore = buttonAction(state);
     state = { user: state.user, lastCall: state.lastCall, ...next };
-    if (buttonAction(state) !== actionBefore) lastButtonChange = now();
     onChange(state);
   }
 
@@ -192,8 +190,9 @@ export function createCallController({
     },
     /** The one button: call when idle, hang up during a call. */
     press() {
-      if (now() - lastButtonChange < CLICK_GUARD_MS) return;
       const action = buttonAction(state);
+      if (!action || now() - lastPress < CLICK_GUARD_MS) return;
+      lastPress = now();
       if (action === "call") placeCall();
       else if (action === "hangup") hangUp();
     },

@@ -31,9 +31,13 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
     el.label.textContent = hangup ? "Hang up" : "Call now";
     el.button.dataset.action = hangup ? "hangup" : "call";
     const hadFocus = doc.activeElement === el.button || doc.activeElement === el.retry;
-    el.button.disabled = action === null;
+    // While a call is being placed the button only waits for its call id:
+    // aria-disabled keeps keyboard focus on it, where `disabled` would drop it.
+    const waiting = state.name === "calling" && !state.callId;
+    el.button.disabled = action === null && !waiting;
+    el.button.setAttribute("aria-disabled", String(action === null));
 
-    const canRetry = state.name === "error" && el.button.disabled;
+    const canRetry = state.name === "error" && action === null;
     el.retry.hidden = !canRetry;
     // Keep keyboard users where they were: a disabled button drops focus.
     if (hadFocus && canRetry) el.retry.focus();
