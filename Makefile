@@ -27,6 +27,7 @@ build: setup
 
 # Formatting, lints (native and wasm32) and a deploy dry run: what CI checks besides the tests.
 check: setup
+	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings

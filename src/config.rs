@@ -63,10 +63,16 @@ pub enum Problem {
 
 impl ConfigError {
     fn missing(variable: &'static str) -> Self {
-        Self { variable, problem: Problem::Missing }
+        Self {
+            variable,
+            problem: Problem::Missing,
+        }
     }
     fn invalid(variable: &'static str, expected: impl Into<String>) -> Self {
-        Self { variable, problem: Problem::Invalid(expected.into()) }
+        Self {
+            variable,
+            problem: Problem::Invalid(expected.into()),
+        }
     }
 }
 
@@ -120,7 +126,10 @@ impl PhoneNumber {
             return Err(format!("{FORM}; it starts with 0"));
         }
         if !(7..=15).contains(&digits.len()) {
-            return Err(format!("{FORM}; it has {} digits, not 7 to 15", digits.len()));
+            return Err(format!(
+                "{FORM}; it has {} digits, not 7 to 15",
+                digits.len()
+            ));
         }
         Ok(Self(digits.to_owned()))
     }
@@ -138,7 +147,9 @@ impl UserName {
 
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = (1..=64).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         ok.then(|| Self(raw.to_owned()))
     }
 
@@ -222,7 +233,10 @@ impl Config {
             Some(raw) => parse_list(&raw, UserName::parse).ok_or_else(|| {
                 ConfigError::invalid(
                     var::CLIENT_USERS,
-                    format!("expected a comma-separated list of user names, each {}", UserName::FORM),
+                    format!(
+                        "expected a comma-separated list of user names, each {}",
+                        UserName::FORM
+                    ),
                 )
             }),
         };
@@ -331,12 +345,19 @@ impl Config {
     }
 }
 
-fn required(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<String, ConfigError> {
+fn required(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<String, ConfigError> {
     get(name).ok_or_else(|| ConfigError::missing(name))
 }
 
-fn phone(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<PhoneNumber, ConfigError> {
-    required(get, name).and_then(|raw| PhoneNumber::parse(&raw).map_err(|why| ConfigError::invalid(name, why)))
+fn phone(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<PhoneNumber, ConfigError> {
+    required(get, name)
+        .and_then(|raw| PhoneNumber::parse(&raw).map_err(|why| ConfigError::invalid(name, why)))
 }
 
 fn text(
@@ -345,9 +366,14 @@ fn text(
     default: &str,
     max_chars: usize,
 ) -> Result<String, ConfigError> {
-    let value = get(name).map(|v| v.trim().to_owned()).unwrap_or_else(|| default.to_owned());
+    let value = get(name)
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| default.to_owned());
     if value.chars().count() > max_chars {
-        return Err(ConfigError::invalid(name, format!("expected at most {max_chars} characters")));
+        return Err(ConfigError::invalid(
+            name,
+            format!("expected at most {max_chars} characters"),
+        ));
     }
     Ok(value)
 }
@@ -403,9 +429,10 @@ fn parse_list<T>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Option<Vec<T>>
 pub fn looks_like_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| {
-            g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit())
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -416,13 +443,18 @@ mod tests {
     pub(crate) const APP_ID: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 
     fn config(vars: &[(&str, &str)]) -> Config {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
     fn problem(c: &Config, variable: &str) -> Option<String> {
-        c.problems().into_iter().find(|e| e.variable == variable).map(ToString::to_string)
+        c.problems()
+            .into_iter()
+            .find(|e| e.variable == variable)
+            .map(ToString::to_string)
     }
 
     #[test]
@@ -431,16 +463,27 @@ mod tests {
         let names: Vec<_> = c.problems().iter().map(|e| e.variable).collect();
         assert_eq!(
             names,
-            [var::APPLICATION_ID, var::PRIVATE_KEY, var::SUPPORT_NUMBER, var::DESTINATION_NUMBER]
+            [
+                var::APPLICATION_ID,
+                var::PRIVATE_KEY,
+                var::SUPPORT_NUMBER,
+                var::DESTINATION_NUMBER
+            ]
         );
-        assert_eq!(problem(&c, var::SUPPORT_NUMBER).unwrap(), "SUPPORT_PHONE_NUMBER is not set");
+        assert_eq!(
+            problem(&c, var::SUPPORT_NUMBER).unwrap(),
+            "SUPPORT_PHONE_NUMBER is not set"
+        );
     }
 
     #[test]
     fn defaults_follow_the_design() {
         let c = config(&[]);
         assert_eq!(c.client_user.unwrap().as_str(), "supportuser");
-        assert_eq!(c.client_users.unwrap(), vec![UserName("supportuser".into())]);
+        assert_eq!(
+            c.client_users.unwrap(),
+            vec![UserName("supportuser".into())]
+        );
         assert_eq!(c.greeting.unwrap(), DEFAULT_GREETING);
         assert_eq!(c.token_ttl_seconds.unwrap(), 900);
         assert_eq!(c.event_ttl_days.unwrap(), 30);
@@ -452,21 +495,47 @@ mod tests {
 
     #[test]
     fn phone_numbers_must_be_e164_digits() {
-        assert_eq!(PhoneNumber::parse("447700900000").unwrap().as_str(), "447700900000");
-        assert_eq!(PhoneNumber::parse("+447700900000").unwrap().as_str(), "447700900000");
-        for bad in ["07700900000", "00447700900000", "4477 0090 0000", "12345", "1234567890123456", "abc", "+"] {
+        assert_eq!(
+            PhoneNumber::parse("447700900000").unwrap().as_str(),
+            "447700900000"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+447700900000").unwrap().as_str(),
+            "447700900000"
+        );
+        for bad in [
+            "07700900000",
+            "00447700900000",
+            "4477 0090 0000",
+            "12345",
+            "1234567890123456",
+            "abc",
+            "+",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad} should be refused");
         }
         let c = config(&[(var::SUPPORT_NUMBER, "07700900000")]);
         let msg = problem(&c, var::SUPPORT_NUMBER).unwrap();
-        assert!(msg.starts_with("SUPPORT_PHONE_NUMBER is invalid: expected an E.164 number"), "{msg}");
+        assert!(
+            msg.starts_with("SUPPORT_PHONE_NUMBER is invalid: expected an E.164 number"),
+            "{msg}"
+        );
         assert!(msg.contains("starts with 0"), "{msg}");
-        assert!(!msg.contains("07700900000"), "the value is not echoed: {msg}");
+        assert!(
+            !msg.contains("07700900000"),
+            "the value is not echoed: {msg}"
+        );
     }
 
     #[test]
     fn token_ttl_is_bounded_by_vonage_limits() {
-        for (raw, ok) in [("30", true), ("86400", true), ("29", false), ("86401", false), ("15m", false)] {
+        for (raw, ok) in [
+            ("30", true),
+            ("86400", true),
+            ("29", false),
+            ("86401", false),
+            ("15m", false),
+        ] {
             let c = config(&[(var::TOKEN_TTL, raw)]);
             assert_eq!(c.token_ttl_seconds.is_ok(), ok, "{raw}");
         }
@@ -480,7 +549,11 @@ mod tests {
 
     #[test]
     fn application_id_must_be_a_uuid() {
-        assert!(config(&[(var::APPLICATION_ID, APP_ID)]).application_id.is_ok());
+        assert!(
+            config(&[(var::APPLICATION_ID, APP_ID)])
+                .application_id
+                .is_ok()
+        );
         let c = config(&[(var::APPLICATION_ID, "my-app")]);
         assert!(problem(&c, var::APPLICATION_ID).unwrap().contains("UUID"));
     }
@@ -488,30 +561,69 @@ mod tests {
     #[test]
     fn user_lists_are_validated_item_by_item() {
         let c = config(&[(var::CLIENT_USERS, "alice, bob,carol")]);
-        let names: Vec<_> = c.client_users.unwrap().iter().map(|u| u.as_str().to_owned()).collect();
+        let names: Vec<_> = c
+            .client_users
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect();
         assert_eq!(names, ["alice", "bob", "carol"]);
         let c = config(&[(var::CLIENT_USERS, "alice,../etc")]);
-        assert!(problem(&c, var::CLIENT_USERS).unwrap().contains("comma-separated list of user names"));
+        assert!(
+            problem(&c, var::CLIENT_USERS)
+                .unwrap()
+                .contains("comma-separated list of user names")
+        );
         let c = config(&[(var::CLIENT_USER, "bad user")]);
         assert!(c.client_user.is_err());
-        assert!(c.client_users.is_err(), "the default allow-list follows CLIENT_USER");
+        assert!(
+            c.client_users.is_err(),
+            "the default allow-list follows CLIENT_USER"
+        );
     }
 
     #[test]
     fn origins_need_scheme_and_host_only() {
-        let c = config(&[(var::ALLOWED_ORIGINS, "https://www.example.com, http://localhost:3000/")]);
-        let origins: Vec<_> = c.allowed_origins.unwrap().iter().map(|o| o.as_str().to_owned()).collect();
-        assert_eq!(origins, ["https://www.example.com", "http://localhost:3000"]);
-        for bad in ["www.example.com", "https://example.com/path", "ftp://example.com", "https://"] {
-            assert!(config(&[(var::ALLOWED_ORIGINS, bad)]).allowed_origins.is_err(), "{bad}");
+        let c = config(&[(
+            var::ALLOWED_ORIGINS,
+            "https://www.example.com, http://localhost:3000/",
+        )]);
+        let origins: Vec<_> = c
+            .allowed_origins
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            origins,
+            ["https://www.example.com", "http://localhost:3000"]
+        );
+        for bad in [
+            "www.example.com",
+            "https://example.com/path",
+            "ftp://example.com",
+            "https://",
+        ] {
+            assert!(
+                config(&[(var::ALLOWED_ORIGINS, bad)])
+                    .allowed_origins
+                    .is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn short_secrets_are_refused_without_echoing_them() {
-        let c = config(&[(var::OPS_TOKEN, "hunter2"), (var::SIGNATURE_SECRET, "tooshort")]);
+        let c = config(&[
+            (var::OPS_TOKEN, "hunter2"),
+            (var::SIGNATURE_SECRET, "tooshort"),
+        ]);
         let ops = problem(&c, var::OPS_TOKEN).unwrap();
-        assert_eq!(ops, "OPS_TOKEN is invalid: expected at least 16 characters; a short secret can be guessed");
+        assert_eq!(
+            ops,
+            "OPS_TOKEN is invalid: expected at least 16 characters; a short secret can be guessed"
+        );
         let sig = problem(&c, var::SIGNATURE_SECRET).unwrap();
         assert!(!sig.contains("tooshort"));
         assert!(!format!("{c:?}").contains("hunter2"));
@@ -531,14 +643,23 @@ mod tests {
     fn greeting_is_limited_to_the_ncco_talk_length() {
         let long = "a".repeat(TALK_TEXT_MAX_CHARS + 1);
         let c = config(&[(var::GREETING, &long)]);
-        assert_eq!(problem(&c, var::GREETING).unwrap(), "GREETING is invalid: expected at most 1500 characters");
+        assert_eq!(
+            problem(&c, var::GREETING).unwrap(),
+            "GREETING is invalid: expected at most 1500 characters"
+        );
     }
 
     #[test]
     fn call_route_reports_the_first_missing_piece() {
         let c = config(&[(var::SUPPORT_NUMBER, "447700900000")]);
-        assert_eq!(c.call_route().unwrap_err().variable, var::DESTINATION_NUMBER);
-        let c = config(&[(var::SUPPORT_NUMBER, "447700900000"), (var::DESTINATION_NUMBER, "447700900001")]);
+        assert_eq!(
+            c.call_route().unwrap_err().variable,
+            var::DESTINATION_NUMBER
+        );
+        let c = config(&[
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+        ]);
         let route = c.call_route().unwrap();
         assert_eq!(route.destination_number.as_str(), "447700900001");
     }

@@ -11,16 +11,26 @@ use crate::config::ConfigError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppError {
     NotFound,
-    MethodNotAllowed { allow: &'static str },
-    UnsupportedMediaType { expected: &'static str },
-    PayloadTooLarge { limit_bytes: usize },
+    MethodNotAllowed {
+        allow: &'static str,
+    },
+    UnsupportedMediaType {
+        expected: &'static str,
+    },
+    PayloadTooLarge {
+        limit_bytes: usize,
+    },
     InvalidJson(String),
     InvalidEvent(String),
-    InvalidId { what: &'static str },
+    InvalidId {
+        what: &'static str,
+    },
     BadRequest(String),
     UserNotAllowed,
     CrossSite,
-    RateLimited { retry_after_seconds: u32 },
+    RateLimited {
+        retry_after_seconds: u32,
+    },
     BadSignature(String),
     Unauthorized,
     NotConfigured(ConfigError),
@@ -56,7 +66,10 @@ impl AppError {
             Self::MethodNotAllowed { .. } => 405,
             Self::UnsupportedMediaType { .. } => 415,
             Self::PayloadTooLarge { .. } => 413,
-            Self::InvalidJson(_) | Self::InvalidEvent(_) | Self::InvalidId { .. } | Self::BadRequest(_) => 400,
+            Self::InvalidJson(_)
+            | Self::InvalidEvent(_)
+            | Self::InvalidId { .. }
+            | Self::BadRequest(_) => 400,
             Self::UserNotAllowed | Self::CrossSite => 403,
             Self::RateLimited { .. } => 429,
             Self::BadSignature(_) | Self::Unauthorized => 401,
@@ -92,7 +105,9 @@ impl AppError {
             Self::NotFound => "no such route".into(),
             Self::MethodNotAllowed { allow } => format!("method not allowed here; use {allow}"),
             Self::UnsupportedMediaType { expected } => format!("expected Content-Type: {expected}"),
-            Self::PayloadTooLarge { limit_bytes } => format!("request body is larger than {limit_bytes} bytes"),
+            Self::PayloadTooLarge { limit_bytes } => {
+                format!("request body is larger than {limit_bytes} bytes")
+            }
             Self::InvalidJson(why) => format!("request body is not valid JSON: {why}"),
             Self::InvalidEvent(why) => format!("not a Vonage call event: {why}"),
             Self::InvalidId { what } => format!(
@@ -101,7 +116,9 @@ impl AppError {
             Self::BadRequest(why) => why.clone(),
             Self::UserNotAllowed => "tokens are only issued for the configured client users".into(),
             Self::CrossSite => "tokens are only issued to this site's own pages".into(),
-            Self::RateLimited { retry_after_seconds } => {
+            Self::RateLimited {
+                retry_after_seconds,
+            } => {
                 format!("too many token requests; try again in {retry_after_seconds} s")
             }
             Self::BadSignature(why) => format!("webhook signature rejected: {why}"),
@@ -116,19 +133,28 @@ impl AppError {
     /// The single mapping from failure to response.
     pub fn to_response(&self) -> ErrorResponse {
         let message = self.message();
-        let body = serde_json::to_string(&Body { error: Detail { code: self.code(), message: &message } })
-            .expect("an error body is plain strings");
+        let body = serde_json::to_string(&Body {
+            error: Detail {
+                code: self.code(),
+                message: &message,
+            },
+        })
+        .expect("an error body is plain strings");
         let mut headers = vec![("Cache-Control", "no-store".to_owned())];
         match self {
             Self::MethodNotAllowed { allow } => headers.push(("Allow", (*allow).to_owned())),
-            Self::RateLimited { retry_after_seconds } => {
-                headers.push(("Retry-After", retry_after_seconds.to_string()))
-            }
+            Self::RateLimited {
+                retry_after_seconds,
+            } => headers.push(("Retry-After", retry_after_seconds.to_string())),
             Self::LogUnavailable => headers.push(("Retry-After", "5".into())),
             Self::Unauthorized => headers.push(("WWW-Authenticate", "Bearer".into())),
             _ => {}
         }
-        ErrorResponse { status: self.status(), headers, body }
+        ErrorResponse {
+            status: self.status(),
+            headers,
+            body,
+        }
     }
 }
 
@@ -144,11 +170,15 @@ mod tests {
 
     #[test]
     fn errors_are_json_with_code_and_message() {
-        let response = AppError::InvalidJson("expected value at line 1 column 1".into()).to_response();
+        let response =
+            AppError::InvalidJson("expected value at line 1 column 1".into()).to_response();
         assert_eq!(response.status, 400);
         let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
         assert_eq!(body["error"]["code"], "invalid_json");
-        assert_eq!(body["error"]["message"], "request body is not valid JSON: expected value at line 1 column 1");
+        assert_eq!(
+            body["error"]["message"],
+            "request body is not valid JSON: expected value at line 1 column 1"
+        );
     }
 
     #[test]
@@ -160,7 +190,10 @@ mod tests {
 
     #[test]
     fn retryable_failures_say_when_to_retry() {
-        let limited = AppError::RateLimited { retry_after_seconds: 60 }.to_response();
+        let limited = AppError::RateLimited {
+            retry_after_seconds: 60,
+        }
+        .to_response();
         assert_eq!(limited.status, 429);
         assert!(limited.headers.contains(&("Retry-After", "60".into())));
         let log = AppError::LogUnavailable.to_response();
@@ -170,8 +203,14 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_variable() {
-        let err = AppError::from(ConfigError { variable: "VONAGE_APPLICATION_ID", problem: crate::config::Problem::Missing });
+        let err = AppError::from(ConfigError {
+            variable: "VONAGE_APPLICATION_ID",
+            problem: crate::config::Problem::Missing,
+        });
         assert_eq!(err.status(), 503);
-        assert_eq!(err.message(), "the service is not configured: VONAGE_APPLICATION_ID is not set");
+        assert_eq!(
+            err.message(),
+            "the service is not configured: VONAGE_APPLICATION_ID is not set"
+        );
     }
 }

@@ -90,8 +90,16 @@ fn status_of(map: &Map<String, Value>) -> Result<String, AppError> {
         None => str_field(map, "type")?.unwrap_or_else(|| "event".into()),
     };
     let valid = (1..=40).contains(&status.len())
-        && status.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b':');
-    if valid { Ok(status) } else { Err(AppError::InvalidEvent("`status` is not a status name".into())) }
+        && status
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b':');
+    if valid {
+        Ok(status)
+    } else {
+        Err(AppError::InvalidEvent(
+            "`status` is not a status name".into(),
+        ))
+    }
 }
 
 pub fn millis_to_rfc3339(ms: u64) -> String {
@@ -135,7 +143,14 @@ fn clip(s: Option<String>) -> Option<String> {
     s.map(|s| s.chars().take(META_FIELD_MAX_CHARS).collect())
 }
 
-fn record(call_id: String, status: String, at_ms: u64, received_ms: u64, body: &[u8], map: Map<String, Value>) -> Result<LogRecord, AppError> {
+fn record(
+    call_id: String,
+    status: String,
+    at_ms: u64,
+    received_ms: u64,
+    body: &[u8],
+    map: Map<String, Value>,
+) -> Result<LogRecord, AppError> {
     let uuid = str_field(&map, "uuid")?.or(str_field(&map, "call_uuid")?);
     let conversation_uuid = str_field(&map, "conversation_uuid")?;
     let from = str_field(&map, "from")?;
@@ -156,17 +171,26 @@ fn record(call_id: String, status: String, at_ms: u64, received_ms: u64, body: &
         key: event_key(&call_id, at_ms, body),
         index_key: index_key(&day_of(at_ms), &call_id),
         entry,
-        summary: CallSummary { status, first_event_ms: at_ms, last_event_ms: at_ms, from: clip(from), to: clip(to) },
+        summary: CallSummary {
+            status,
+            first_event_ms: at_ms,
+            last_event_ms: at_ms,
+            from: clip(from),
+            to: clip(to),
+        },
     })
 }
 
 /// Parses and validates a posted event body into what the log stores.
 pub fn parse_event(body: &[u8], received_ms: u64) -> Result<LogRecord, AppError> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(AppError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+        return Err(AppError::PayloadTooLarge {
+            limit_bytes: MAX_BODY_BYTES,
+        });
     }
     // serde_json stops at 128 levels of nesting with an error, not a stack overflow.
-    let value: Value = serde_json::from_slice(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
     let Value::Object(map) = value else {
         return Err(AppError::InvalidEvent("expected a JSON object".into()));
     };
@@ -182,8 +206,9 @@ pub fn parse_event(body: &[u8], received_ms: u64) -> Result<LogRecord, AppError>
             call_id.get_or_insert(id);
         }
     }
-    let call_id = call_id
-        .ok_or_else(|| AppError::InvalidEvent("it has no conversation_uuid, uuid or call_uuid".into()))?;
+    let call_id = call_id.ok_or_else(|| {
+        AppError::InvalidEvent("it has no conversation_uuid, uuid or call_uuid".into())
+    })?;
     let status = status_of(&map)?;
     let at_ms = parse_timestamp(str_field(&map, "timestamp")?.as_deref()).unwrap_or(received_ms);
     record(call_id, status, at_ms, received_ms, body, map)
@@ -191,7 +216,11 @@ pub fn parse_event(body: &[u8], received_ms: u64) -> Result<LogRecord, AppError>
 
 /// The answer webhook's own entry, so a call shows up before any event does.
 /// `None` when the request names no usable call id (it is still answered).
-pub fn answer_record(request: &AnswerRequest, outcome: &str, received_ms: u64) -> Option<LogRecord> {
+pub fn answer_record(
+    request: &AnswerRequest,
+    outcome: &str,
+    received_ms: u64,
+) -> Option<LogRecord> {
     let call_id = request
         .conversation_uuid
         .as_deref()
@@ -207,14 +236,26 @@ pub fn answer_record(request: &AnswerRequest, outcome: &str, received_ms: u64) -
     map.insert("ncco".into(), Value::String(outcome.into()));
     // Keyed on the request, not the time, so a retried answer request is stored once.
     let body = serde_json::to_vec(request).unwrap_or_default();
-    record(call_id, "answered".into(), received_ms, received_ms, &body, map).ok()
+    record(
+        call_id,
+        "answered".into(),
+        received_ms,
+        received_ms,
+        &body,
+        map,
+    )
+    .ok()
 }
 
 impl CallSummary {
     /// Combines what is known of one call, whatever order events arrive in:
     /// the newest event names the status, the first from/to seen stay.
     pub fn merge(&self, other: &CallSummary) -> CallSummary {
-        let newest = if other.last_event_ms >= self.last_event_ms { other } else { self };
+        let newest = if other.last_event_ms >= self.last_event_ms {
+            other
+        } else {
+            self
+        };
         CallSummary {
             status: newest.status.clone(),
             first_event_ms: self.first_event_ms.min(other.first_event_ms),
@@ -264,51 +305,100 @@ mod tests {
     fn an_event_is_keyed_by_conversation_time_and_body() {
         let body = completed();
         let r = parse_event(&body, NOW).unwrap();
-        assert!(r.key.starts_with(&format!("event/{CONV}/1767268805250-")), "{}", r.key);
-        assert_eq!(r.key.len(), format!("event/{CONV}/1767268805250-").len() + 16);
+        assert!(
+            r.key.starts_with(&format!("event/{CONV}/1767268805250-")),
+            "{}",
+            r.key
+        );
+        assert_eq!(
+            r.key.len(),
+            format!("event/{CONV}/1767268805250-").len() + 16
+        );
         assert_eq!(r.index_key, format!("call/2026-01-01/{CONV}"));
         assert_eq!(r.entry.status, "completed");
         assert_eq!(r.entry.at, "2026-01-01T12:00:05.250Z");
         assert_eq!(r.entry.received_at, "2026-01-01T00:00:00.000Z");
         assert_eq!(r.entry.raw["price"], "0.00720000", "every field is kept");
-        assert_eq!(r.summary, CallSummary {
-            status: "completed".into(), first_event_ms: 1_767_268_805_250, last_event_ms: 1_767_268_805_250,
-            from: Some("447700900000".into()), to: Some("447700900001".into()),
-        });
+        assert_eq!(
+            r.summary,
+            CallSummary {
+                status: "completed".into(),
+                first_event_ms: 1_767_268_805_250,
+                last_event_ms: 1_767_268_805_250,
+                from: Some("447700900000".into()),
+                to: Some("447700900001".into()),
+            }
+        );
     }
 
     #[test]
     fn the_same_body_always_gets_the_same_key() {
         let body = completed();
-        assert_eq!(parse_event(&body, NOW).unwrap().key, parse_event(&body, NOW + 60_000).unwrap().key);
+        assert_eq!(
+            parse_event(&body, NOW).unwrap().key,
+            parse_event(&body, NOW + 60_000).unwrap().key
+        );
         let mut other: Value = serde_json::from_slice(&body).unwrap();
         other["duration"] = "43".into();
         let other = serde_json::to_vec(&other).unwrap();
-        assert_ne!(parse_event(&body, NOW).unwrap().key, parse_event(&other, NOW).unwrap().key);
+        assert_ne!(
+            parse_event(&body, NOW).unwrap().key,
+            parse_event(&other, NOW).unwrap().key
+        );
     }
 
     #[test]
     fn keys_sort_in_time_order() {
-        let early = parse_event(format!(r#"{{"uuid":"{LEG}","status":"started","timestamp":"2026-01-01T09:00:00.000Z"}}"#).as_bytes(), NOW).unwrap();
-        let late = parse_event(format!(r#"{{"uuid":"{LEG}","status":"ringing","timestamp":"2026-01-01T10:00:00.000Z"}}"#).as_bytes(), NOW).unwrap();
+        let early = parse_event(
+            format!(
+                r#"{{"uuid":"{LEG}","status":"started","timestamp":"2026-01-01T09:00:00.000Z"}}"#
+            )
+            .as_bytes(),
+            NOW,
+        )
+        .unwrap();
+        let late = parse_event(
+            format!(
+                r#"{{"uuid":"{LEG}","status":"ringing","timestamp":"2026-01-01T10:00:00.000Z"}}"#
+            )
+            .as_bytes(),
+            NOW,
+        )
+        .unwrap();
         assert!(early.key < late.key);
     }
 
     #[test]
     fn events_without_a_timestamp_use_the_receive_time() {
-        let r = parse_event(format!(r#"{{"uuid":"{LEG}","status":"ringing"}}"#).as_bytes(), NOW).unwrap();
+        let r = parse_event(
+            format!(r#"{{"uuid":"{LEG}","status":"ringing"}}"#).as_bytes(),
+            NOW,
+        )
+        .unwrap();
         assert!(r.key.starts_with(&format!("event/{LEG}/{NOW:013}-")));
         assert_eq!(r.entry.call_id, LEG);
     }
 
     #[test]
     fn call_uuid_and_event_types_are_understood() {
-        let record = parse_event(format!(r#"{{"call_uuid":"{LEG}","recording_url":"https://x"}}"#).as_bytes(), NOW).unwrap();
+        let record = parse_event(
+            format!(r#"{{"call_uuid":"{LEG}","recording_url":"https://x"}}"#).as_bytes(),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(record.entry.status, "record");
         assert_eq!(record.entry.uuid.as_deref(), Some(LEG));
-        let input = parse_event(format!(r#"{{"uuid":"{LEG}","dtmf":{{"digits":"1"}}}}"#).as_bytes(), NOW).unwrap();
+        let input = parse_event(
+            format!(r#"{{"uuid":"{LEG}","dtmf":{{"digits":"1"}}}}"#).as_bytes(),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(input.entry.status, "input");
-        let transfer = parse_event(format!(r#"{{"uuid":"{LEG}","type":"transfer"}}"#).as_bytes(), NOW).unwrap();
+        let transfer = parse_event(
+            format!(r#"{{"uuid":"{LEG}","type":"transfer"}}"#).as_bytes(),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(transfer.entry.status, "transfer");
     }
 
@@ -321,18 +411,33 @@ mod tests {
             (br#"{"uuid": 5}"#, "invalid_event"),
             (br#"{"uuid": "../../etc"}"#, "invalid_id"),
             (br#"{"uuid": "63f61863/x"}"#, "invalid_id"),
-            (br#"{"conversation_uuid": "CON-zz", "uuid": "63f61863-4a51"}"#, "invalid_id"),
-            (br#"{"uuid": "63f61863-4a51", "status": "a b"}"#, "invalid_event"),
-            (br#"{"uuid": "63f61863-4a51", "status": {"x":1}}"#, "invalid_event"),
+            (
+                br#"{"conversation_uuid": "CON-zz", "uuid": "63f61863-4a51"}"#,
+                "invalid_id",
+            ),
+            (
+                br#"{"uuid": "63f61863-4a51", "status": "a b"}"#,
+                "invalid_event",
+            ),
+            (
+                br#"{"uuid": "63f61863-4a51", "status": {"x":1}}"#,
+                "invalid_event",
+            ),
         ];
         for (body, code) in cases {
             let err = parse_event(body, NOW).unwrap_err();
             assert_eq!(err.code(), *code, "{}", String::from_utf8_lossy(body));
         }
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert_eq!(parse_event(deep.as_bytes(), NOW).unwrap_err().code(), "invalid_json");
+        assert_eq!(
+            parse_event(deep.as_bytes(), NOW).unwrap_err().code(),
+            "invalid_json"
+        );
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
-        assert_eq!(parse_event(&huge, NOW).unwrap_err().code(), "payload_too_large");
+        assert_eq!(
+            parse_event(&huge, NOW).unwrap_err().code(),
+            "payload_too_large"
+        );
     }
 
     #[test]
@@ -340,7 +445,16 @@ mod tests {
         for ok in [LEG, CONV, "aaaaaaaa", "0123456789abcdef0123456789abcdef"] {
             assert!(is_vonage_id(ok), "{ok}");
         }
-        for bad in ["", "CON-", "--------", "abc", "CON-../x", "63f61863 4a51", "g3f61863-4a51", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "CON-",
+            "--------",
+            "abc",
+            "CON-../x",
+            "63f61863 4a51",
+            "g3f61863-4a51",
+            &"a".repeat(65),
+        ] {
             assert!(!is_vonage_id(bad), "{bad}");
         }
     }
@@ -359,21 +473,34 @@ mod tests {
         assert_eq!(r.entry.call_id, CONV);
         assert_eq!(r.entry.raw["source"], "answer_webhook");
         assert_eq!(r.entry.raw["custom_data"]["page"], "/pricing");
-        assert_eq!(answer_record(&request, "connect", NOW + 5).unwrap().key.split('-').next_back(),
-                   r.key.split('-').next_back(), "same request, same hash");
+        assert_eq!(
+            answer_record(&request, "connect", NOW + 5)
+                .unwrap()
+                .key
+                .split('-')
+                .next_back(),
+            r.key.split('-').next_back(),
+            "same request, same hash"
+        );
         assert!(answer_record(&AnswerRequest::default(), "connect", NOW).is_none());
     }
 
     #[test]
     fn summaries_merge_whatever_order_events_arrive_in() {
         let at = |status: &str, time: &str| {
-            let body = format!(r#"{{"uuid":"{LEG}","status":"{status}","timestamp":"{time}","from":"447700900000"}}"#);
+            let body = format!(
+                r#"{{"uuid":"{LEG}","status":"{status}","timestamp":"{time}","from":"447700900000"}}"#
+            );
             parse_event(body.as_bytes(), NOW).unwrap()
         };
         let started = at("started", "2026-01-01T09:00:00Z");
         let completed = at("completed", "2026-01-01T10:00:00Z");
         let ringing = at("ringing", "2026-01-01T09:00:01Z");
-        for order in [[&started, &completed, &ringing], [&ringing, &completed, &started], [&completed, &ringing, &started]] {
+        for order in [
+            [&started, &completed, &ringing],
+            [&ringing, &completed, &started],
+            [&completed, &ringing, &started],
+        ] {
             let merged = summaries(&order);
             assert_eq!(merged.len(), 1);
             let summary = &merged[0].1;

@@ -41,7 +41,11 @@ pub fn report(config: &Config, event_log: &'static str, rate_limiting: bool) -> 
         })
         .collect();
     Health {
-        status: if problems.is_empty() { "ok" } else { "degraded" },
+        status: if problems.is_empty() {
+            "ok"
+        } else {
+            "degraded"
+        },
         problems,
         signature_checking: config.signature_checking(),
         ops_api: matches!(config.ops_token, Ok(Some(_))),

@@ -44,7 +44,9 @@ impl fmt::Display for KeyFormError {
                 "expected a PRIVATE KEY (PKCS#8) or RSA PRIVATE KEY (PKCS#1) PEM block, found a {label:?} block"
             ),
             Self::NotDer => f.write_str("the PEM block does not contain a well-formed private key"),
-            Self::NotRsa => f.write_str("expected an RSA key (Vonage keys are RSA); this PKCS#8 key is of another type"),
+            Self::NotRsa => f.write_str(
+                "expected an RSA key (Vonage keys are RSA); this PKCS#8 key is of another type",
+            ),
         }
     }
 }
@@ -56,9 +58,17 @@ impl PrivateKey {
     /// Secrets pasted on one line often carry literal `\n`; those are turned
     /// back into line breaks.
     pub fn from_pem(pem: &str) -> Result<Self, KeyFormError> {
-        let pem = if pem.contains('\n') { pem.trim().to_owned() } else { pem.trim().replace("\\n", "\n") };
+        let pem = if pem.contains('\n') {
+            pem.trim().to_owned()
+        } else {
+            pem.trim().replace("\\n", "\n")
+        };
         let (label, der) = pkcs8::der::pem::decode_vec(pem.as_bytes()).map_err(|_| {
-            if pem.contains("ENCRYPTED PRIVATE KEY") { KeyFormError::Encrypted } else { KeyFormError::NotPem }
+            if pem.contains("ENCRYPTED PRIVATE KEY") {
+                KeyFormError::Encrypted
+            } else {
+                KeyFormError::NotPem
+            }
         })?;
         match label {
             "PRIVATE KEY" => {
@@ -73,8 +83,13 @@ impl PrivateKey {
                 if inner.tag() != Tag::Sequence {
                     return Err(KeyFormError::NotDer);
                 }
-                let algorithm = AlgorithmIdentifierRef { oid: RSA_ENCRYPTION, parameters: Some(AnyRef::NULL) };
-                let pkcs8_der = PrivateKeyInfo::new(algorithm, &der).to_der().map_err(|_| KeyFormError::NotDer)?;
+                let algorithm = AlgorithmIdentifierRef {
+                    oid: RSA_ENCRYPTION,
+                    parameters: Some(AnyRef::NULL),
+                };
+                let pkcs8_der = PrivateKeyInfo::new(algorithm, &der)
+                    .to_der()
+                    .map_err(|_| KeyFormError::NotDer)?;
                 Ok(Self { pkcs8_der })
             }
             "ENCRYPTED PRIVATE KEY" => Err(KeyFormError::Encrypted),
@@ -113,14 +128,20 @@ pub(crate) mod tests {
     #[test]
     fn a_pkcs8_pem_is_kept_as_is() {
         let key = PrivateKey::from_pem(&test_key_pem()).unwrap();
-        assert_eq!(key.pkcs8_der(), test_key().to_pkcs8_der().unwrap().as_bytes());
+        assert_eq!(
+            key.pkcs8_der(),
+            test_key().to_pkcs8_der().unwrap().as_bytes()
+        );
     }
 
     #[test]
     fn a_pkcs1_pem_is_rewrapped_as_pkcs8() {
         let pkcs1 = test_key().to_pkcs1_pem(LineEnding::LF).unwrap();
         let key = PrivateKey::from_pem(&pkcs1).unwrap();
-        assert_eq!(key.pkcs8_der(), test_key().to_pkcs8_der().unwrap().as_bytes());
+        assert_eq!(
+            key.pkcs8_der(),
+            test_key().to_pkcs8_der().unwrap().as_bytes()
+        );
     }
 
     #[test]
@@ -134,7 +155,10 @@ pub(crate) mod tests {
         let pem = test_key_pem();
         assert_eq!(PrivateKey::from_pem("not a key"), Err(KeyFormError::NotPem));
         let cert = pem.replace("PRIVATE KEY", "CERTIFICATE");
-        assert_eq!(PrivateKey::from_pem(&cert), Err(KeyFormError::UnexpectedLabel("CERTIFICATE".into())));
+        assert_eq!(
+            PrivateKey::from_pem(&cert),
+            Err(KeyFormError::UnexpectedLabel("CERTIFICATE".into()))
+        );
         let enc = pem.replace("PRIVATE KEY", "ENCRYPTED PRIVATE KEY");
         assert_eq!(PrivateKey::from_pem(&enc), Err(KeyFormError::Encrypted));
         let truncated = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";

@@ -28,23 +28,28 @@ pub type Ncco = Vec<Action>;
 
 /// Spoken when the service cannot connect the caller, so Vonage never gets an
 /// error page (which it would read as a failed call with no explanation).
-pub const APOLOGY: &str =
-    "Sorry, we cannot connect your call right now. Please try again later.";
+pub const APOLOGY: &str = "Sorry, we cannot connect your call right now. Please try again later.";
 
 /// The seed's NCCO: a greeting, then connect the caller to the destination,
 /// presenting the support number as caller id.
 pub fn connect_to_support(route: &CallRoute) -> Ncco {
     vec![
-        Action::Talk { text: route.greeting.clone() },
+        Action::Talk {
+            text: route.greeting.clone(),
+        },
         Action::Connect {
             from: route.support_number.as_str().to_owned(),
-            endpoint: vec![Endpoint::Phone { number: route.destination_number.as_str().to_owned() }],
+            endpoint: vec![Endpoint::Phone {
+                number: route.destination_number.as_str().to_owned(),
+            }],
         },
     ]
 }
 
 pub fn apology() -> Ncco {
-    vec![Action::Talk { text: APOLOGY.into() }]
+    vec![Action::Talk {
+        text: APOLOGY.into(),
+    }]
 }
 
 /// The NCCO for this configuration: connect when we can, apologise when not
@@ -86,9 +91,8 @@ impl AnswerRequest {
                 "uuid" => request.uuid = value,
                 "conversation_uuid" => request.conversation_uuid = value,
                 "custom_data" => {
-                    request.custom_data = value.map(|v| {
-                        serde_json::from_str(&v).unwrap_or(serde_json::Value::String(v))
-                    })
+                    request.custom_data = value
+                        .map(|v| serde_json::from_str(&v).unwrap_or(serde_json::Value::String(v)))
                 }
                 _ => {}
             }
@@ -121,14 +125,23 @@ mod tests {
         // The seed's express handler, with NEXMO_NUMBER and DESTINATION_PHONE_NUMBER
         // filled in, serialised by res.json (JSON.stringify, no spaces).
         let seed = r#"[{"action":"talk","text":"Thank you for calling Acme support. Transferring you now."},{"action":"connect","from":"447700900000","endpoint":[{"type":"phone","number":"447700900001"}]}]"#;
-        assert_eq!(serde_json::to_string(&connect_to_support(&route())).unwrap(), seed);
+        assert_eq!(
+            serde_json::to_string(&connect_to_support(&route())).unwrap(),
+            seed
+        );
     }
 
     #[test]
     fn answer_webhook_apologises_when_destination_missing() {
-        let err = ConfigError { variable: "DESTINATION_PHONE_NUMBER", problem: crate::config::Problem::Missing };
+        let err = ConfigError {
+            variable: "DESTINATION_PHONE_NUMBER",
+            problem: crate::config::Problem::Missing,
+        };
         let (ncco, why) = answer(Err(err.clone()));
-        assert_eq!(serde_json::to_string(&ncco).unwrap(), format!(r#"[{{"action":"talk","text":"{APOLOGY}"}}]"#));
+        assert_eq!(
+            serde_json::to_string(&ncco).unwrap(),
+            format!(r#"[{{"action":"talk","text":"{APOLOGY}"}}]"#)
+        );
         assert_eq!(why, Some(err));
     }
 
@@ -138,18 +151,28 @@ mod tests {
             ("to", "447700900000"),
             ("from", "supportuser"),
             ("uuid", "63f61863-4a51-4f6b-86e1-46edebcf9356"),
-            ("conversation_uuid", "CON-f972836a-550f-45fa-956c-12a2ab5b7d22"),
+            (
+                "conversation_uuid",
+                "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
+            ),
             ("custom_data", r#"{"page":"/pricing"}"#),
             ("region_url", "https://api-us-3.vonage.com"),
         ]);
         assert_eq!(request.from.as_deref(), Some("supportuser"));
-        assert_eq!(request.custom_data, Some(serde_json::json!({"page": "/pricing"})));
+        assert_eq!(
+            request.custom_data,
+            Some(serde_json::json!({"page": "/pricing"}))
+        );
     }
 
     #[test]
     fn post_bodies_tolerate_unknown_fields_and_garbage() {
-        let request = AnswerRequest::from_json(br#"{"uuid":"abc","custom_data":{"page":"/"},"extra":[1,2]}"#);
+        let request =
+            AnswerRequest::from_json(br#"{"uuid":"abc","custom_data":{"page":"/"},"extra":[1,2]}"#);
         assert_eq!(request.uuid.as_deref(), Some("abc"));
-        assert_eq!(AnswerRequest::from_json(b"not json"), AnswerRequest::default());
+        assert_eq!(
+            AnswerRequest::from_json(b"not json"),
+            AnswerRequest::default()
+        );
     }
 }

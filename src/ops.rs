@@ -16,17 +16,28 @@ pub const LIST_LIMIT_MAX: u64 = 1000;
 
 /// `Authorization: Bearer <OPS_TOKEN>`. Without a configured token the API
 /// does not exist (404); a wrong or missing token is 401.
-pub fn authorize(configured: &Result<Option<Secret>, ConfigError>, authorization: Option<&str>) -> Result<(), AppError> {
+pub fn authorize(
+    configured: &Result<Option<Secret>, ConfigError>,
+    authorization: Option<&str>,
+) -> Result<(), AppError> {
     let Ok(Some(expected)) = configured else {
         return Err(AppError::NotFound);
     };
     let presented = authorization
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .ok_or(AppError::Unauthorized)?;
     // Hashing first makes the comparison constant-time in the length too.
-    let equal = Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.expose().as_bytes()));
-    if bool::from(equal) { Ok(()) } else { Err(AppError::Unauthorized) }
+    let equal =
+        Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.expose().as_bytes()));
+    if bool::from(equal) {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
+    }
 }
 
 /// The query of `GET /ops/calls`.
@@ -38,13 +49,21 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, now_ms: u64) -> Result<Self, AppError> {
-        let mut query = ListQuery { day: day_of(now_ms), cursor: None, limit: LIST_LIMIT_DEFAULT };
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now_ms: u64,
+    ) -> Result<Self, AppError> {
+        let mut query = ListQuery {
+            day: day_of(now_ms),
+            cursor: None,
+            limit: LIST_LIMIT_DEFAULT,
+        };
         for (key, value) in pairs {
             match key {
                 "day" => {
-                    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                        .map_err(|_| AppError::BadRequest("`day` must be a date like 2026-01-31".into()))?;
+                    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+                        AppError::BadRequest("`day` must be a date like 2026-01-31".into())
+                    })?;
                     query.day = value.to_owned();
                 }
                 "cursor" if !value.is_empty() => query.cursor = Some(value.to_owned()),
@@ -53,7 +72,11 @@ impl ListQuery {
                         .parse()
                         .ok()
                         .filter(|n| (1..=LIST_LIMIT_MAX).contains(n))
-                        .ok_or_else(|| AppError::BadRequest(format!("`limit` must be between 1 and {LIST_LIMIT_MAX}")))?;
+                        .ok_or_else(|| {
+                            AppError::BadRequest(format!(
+                                "`limit` must be between 1 and {LIST_LIMIT_MAX}"
+                            ))
+                        })?;
                 }
                 _ => {}
             }
@@ -88,7 +111,11 @@ pub struct CallList {
 }
 
 /// One page of a day's index, as (call id, summary) pairs from KV metadata.
-pub fn call_list(day: &str, page: Vec<(String, Option<CallSummary>)>, cursor: Option<String>) -> CallList {
+pub fn call_list(
+    day: &str,
+    page: Vec<(String, Option<CallSummary>)>,
+    cursor: Option<String>,
+) -> CallList {
     let mut calls: Vec<(u64, CallListItem)> = page
         .into_iter()
         .map(|(call_id, summary)| {
@@ -136,8 +163,16 @@ pub struct CallView {
 }
 
 /// Statuses after which a leg is over (Vonage voice event reference).
-const FINAL_STATUSES: [&str; 8] =
-    ["completed", "busy", "cancelled", "unanswered", "rejected", "failed", "timeout", "disconnected"];
+const FINAL_STATUSES: [&str; 8] = [
+    "completed",
+    "busy",
+    "cancelled",
+    "unanswered",
+    "rejected",
+    "failed",
+    "timeout",
+    "disconnected",
+];
 
 fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
     match entry.raw.get(field)? {
@@ -152,20 +187,31 @@ pub fn call_view(call_id: &str, events: Vec<LogEntry>) -> Option<CallView> {
     let last = events.last()?;
     let status = last.status.clone();
     let started_at = events.first().map(|e| e.at.clone());
-    let ended = events.iter().rev().find(|e| FINAL_STATUSES.contains(&e.status.as_str()));
+    let ended = events
+        .iter()
+        .rev()
+        .find(|e| FINAL_STATUSES.contains(&e.status.as_str()));
     let completed = events.iter().rev().find(|e| e.status == "completed");
     // The phone leg has the numbers; the answer entry names the client user.
-    let numbers = events.iter().find(|e| e.raw.get("source").is_none() && (e.from.is_some() || e.to.is_some()));
+    let numbers = events
+        .iter()
+        .find(|e| e.raw.get("source").is_none() && (e.from.is_some() || e.to.is_some()));
     let first = events.first();
     Some(CallView {
         call_id: call_id.to_owned(),
         status,
         started_at,
         ended_at: ended.map(|e| e.at.clone()),
-        duration_seconds: completed.and_then(|e| raw_str(e, "duration")).and_then(|d| d.parse().ok()),
+        duration_seconds: completed
+            .and_then(|e| raw_str(e, "duration"))
+            .and_then(|d| d.parse().ok()),
         price: completed.and_then(|e| raw_str(e, "price")),
-        from: numbers.and_then(|e| e.from.clone()).or_else(|| first.and_then(|e| e.from.clone())),
-        to: numbers.and_then(|e| e.to.clone()).or_else(|| first.and_then(|e| e.to.clone())),
+        from: numbers
+            .and_then(|e| e.from.clone())
+            .or_else(|| first.and_then(|e| e.from.clone())),
+        to: numbers
+            .and_then(|e| e.to.clone())
+            .or_else(|| first.and_then(|e| e.to.clone())),
         events,
     })
 }
@@ -176,41 +222,84 @@ mod tests {
     use crate::events::parse_event;
 
     fn secret(s: &str) -> Result<Option<Secret>, ConfigError> {
-        let config = crate::config::Config::from_lookup(|n| (n == "OPS_TOKEN").then(|| s.to_owned()));
+        let config =
+            crate::config::Config::from_lookup(|n| (n == "OPS_TOKEN").then(|| s.to_owned()));
         config.ops_token
     }
 
     #[test]
     fn ops_is_absent_without_a_token_and_closed_without_the_right_one() {
-        assert_eq!(authorize(&Ok(None), Some("Bearer anything")), Err(AppError::NotFound));
+        assert_eq!(
+            authorize(&Ok(None), Some("Bearer anything")),
+            Err(AppError::NotFound)
+        );
         let configured = secret("0123456789abcdef0123");
         assert_eq!(authorize(&configured, None), Err(AppError::Unauthorized));
-        assert_eq!(authorize(&configured, Some("Bearer 0123456789abcdef012")), Err(AppError::Unauthorized));
-        assert_eq!(authorize(&configured, Some("Basic 0123456789abcdef0123")), Err(AppError::Unauthorized));
-        assert_eq!(authorize(&configured, Some("Bearer 0123456789abcdef0123")), Ok(()));
+        assert_eq!(
+            authorize(&configured, Some("Bearer 0123456789abcdef012")),
+            Err(AppError::Unauthorized)
+        );
+        assert_eq!(
+            authorize(&configured, Some("Basic 0123456789abcdef0123")),
+            Err(AppError::Unauthorized)
+        );
+        assert_eq!(
+            authorize(&configured, Some("Bearer 0123456789abcdef0123")),
+            Ok(())
+        );
     }
 
     #[test]
     fn list_queries_default_to_today_and_validate_their_parameters() {
         let now = 1_767_225_600_000; // 2026-01-01
         let q = ListQuery::parse([], now).unwrap();
-        assert_eq!(q, ListQuery { day: "2026-01-01".into(), cursor: None, limit: 50 });
-        let q = ListQuery::parse([("day", "2025-12-31"), ("cursor", "abc"), ("limit", "10")], now).unwrap();
+        assert_eq!(
+            q,
+            ListQuery {
+                day: "2026-01-01".into(),
+                cursor: None,
+                limit: 50
+            }
+        );
+        let q = ListQuery::parse(
+            [("day", "2025-12-31"), ("cursor", "abc"), ("limit", "10")],
+            now,
+        )
+        .unwrap();
         assert_eq!(q.day, "2025-12-31");
         assert_eq!(q.cursor.as_deref(), Some("abc"));
-        for bad in [("day", "yesterday"), ("day", "2025-13-01"), ("limit", "0"), ("limit", "1001"), ("limit", "x")] {
-            assert_eq!(ListQuery::parse([bad], now).unwrap_err().status(), 400, "{bad:?}");
+        for bad in [
+            ("day", "yesterday"),
+            ("day", "2025-13-01"),
+            ("limit", "0"),
+            ("limit", "1001"),
+            ("limit", "x"),
+        ] {
+            assert_eq!(
+                ListQuery::parse([bad], now).unwrap_err().status(),
+                400,
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn calls_are_listed_newest_activity_first() {
         let summary = |status: &str, last: u64| {
-            Some(CallSummary { status: status.into(), first_event_ms: 1, last_event_ms: last, from: None, to: None })
+            Some(CallSummary {
+                status: status.into(),
+                first_event_ms: 1,
+                last_event_ms: last,
+                from: None,
+                to: None,
+            })
         };
         let list = call_list(
             "2026-01-01",
-            vec![("aaaaaaaa".into(), summary("completed", 10)), ("bbbbbbbb".into(), summary("ringing", 20))],
+            vec![
+                ("aaaaaaaa".into(), summary("completed", 10)),
+                ("bbbbbbbb".into(), summary("ringing", 20)),
+            ],
             None,
         );
         let ids: Vec<_> = list.calls.iter().map(|c| c.call_id.as_str()).collect();

@@ -21,7 +21,11 @@ pub fn check(site: &RequestSite<'_>, allowed: &[Origin]) -> Result<(), AppError>
     if let Some(origin) = site.origin_header {
         let origin = origin.trim().to_ascii_lowercase();
         let ours = origin == site.own_origin.to_ascii_lowercase();
-        return if ours || allowed.iter().any(|a| a.as_str() == origin) { Ok(()) } else { Err(AppError::CrossSite) };
+        return if ours || allowed.iter().any(|a| a.as_str() == origin) {
+            Ok(())
+        } else {
+            Err(AppError::CrossSite)
+        };
     }
     match site.sec_fetch_site.map(|s| s.trim().to_ascii_lowercase()) {
         // `none`: the user typed the URL or opened a bookmark.
@@ -38,24 +42,56 @@ mod tests {
     const OWN: &str = "https://call.example.com";
 
     fn site<'a>(origin: Option<&'a str>, fetch_site: Option<&'a str>) -> RequestSite<'a> {
-        RequestSite { own_origin: OWN, origin_header: origin, sec_fetch_site: fetch_site }
+        RequestSite {
+            own_origin: OWN,
+            origin_header: origin,
+            sec_fetch_site: fetch_site,
+        }
     }
 
     #[test]
     fn same_origin_requests_pass() {
         assert_eq!(check(&site(None, Some("same-origin")), &[]), Ok(()));
-        assert_eq!(check(&site(Some("https://call.example.com"), Some("same-origin")), &[]), Ok(()));
+        assert_eq!(
+            check(
+                &site(Some("https://call.example.com"), Some("same-origin")),
+                &[]
+            ),
+            Ok(())
+        );
         assert_eq!(check(&site(None, None), &[]), Ok(()), "not a browser");
-        assert_eq!(check(&site(None, Some("none")), &[]), Ok(()), "typed in the address bar");
+        assert_eq!(
+            check(&site(None, Some("none")), &[]),
+            Ok(()),
+            "typed in the address bar"
+        );
     }
 
     #[test]
     fn other_sites_are_refused_unless_allowed() {
-        assert_eq!(check(&site(Some("https://evil.example"), Some("cross-site")), &[]), Err(AppError::CrossSite));
-        assert_eq!(check(&site(None, Some("cross-site")), &[]), Err(AppError::CrossSite));
-        assert_eq!(check(&site(None, Some("same-site")), &[]), Err(AppError::CrossSite));
-        assert_eq!(check(&site(Some("null"), None), &[]), Err(AppError::CrossSite));
+        assert_eq!(
+            check(&site(Some("https://evil.example"), Some("cross-site")), &[]),
+            Err(AppError::CrossSite)
+        );
+        assert_eq!(
+            check(&site(None, Some("cross-site")), &[]),
+            Err(AppError::CrossSite)
+        );
+        assert_eq!(
+            check(&site(None, Some("same-site")), &[]),
+            Err(AppError::CrossSite)
+        );
+        assert_eq!(
+            check(&site(Some("null"), None), &[]),
+            Err(AppError::CrossSite)
+        );
         let allowed = [Origin::parse("https://www.example.com").unwrap()];
-        assert_eq!(check(&site(Some("https://www.example.com"), Some("cross-site")), &allowed), Ok(()));
+        assert_eq!(
+            check(
+                &site(Some("https://www.example.com"), Some("cross-site")),
+                &allowed
+            ),
+            Ok(())
+        );
     }
 }

@@ -9,11 +9,15 @@ pub enum Route {
     /// The page's branding and settings (no secrets).
     PageConfig,
     /// `/auth` (the configured user) or `/auth/:user` (seed-compatible).
-    Auth { user: Option<String> },
+    Auth {
+        user: Option<String>,
+    },
     Answer,
     Event,
     OpsCalls,
-    OpsCall { call_id: String },
+    OpsCall {
+        call_id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +49,12 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ["healthz"] => (Route::Health, GET),
         ["config.json"] => (Route::PageConfig, GET),
         ["auth"] => (Route::Auth { user: None }, GET),
-        ["auth", user] if !user.is_empty() => (Route::Auth { user: Some((*user).to_owned()) }, GET),
+        ["auth", user] if !user.is_empty() => (
+            Route::Auth {
+                user: Some((*user).to_owned()),
+            },
+            GET,
+        ),
         ["webhooks", "answer"] => (Route::Answer, GET_POST),
         ["webhooks", "event"] => (Route::Event, POST),
         ["ops", "calls"] => (Route::OpsCalls, GET),
@@ -53,7 +62,12 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
             if method == Method::Get && !is_vonage_id(id) {
                 return Err(AppError::InvalidId { what: "call id" });
             }
-            (Route::OpsCall { call_id: (*id).to_owned() }, GET)
+            (
+                Route::OpsCall {
+                    call_id: (*id).to_owned(),
+                },
+                GET,
+            )
         }
         _ => return Err(AppError::NotFound),
     };
@@ -62,7 +76,11 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         Method::Post => allow.contains(POST),
         Method::Other => false,
     };
-    if allowed { Ok(route) } else { Err(AppError::MethodNotAllowed { allow }) }
+    if allowed {
+        Ok(route)
+    } else {
+        Err(AppError::MethodNotAllowed { allow })
+    }
 }
 
 #[cfg(test)]
@@ -74,33 +92,60 @@ mod tests {
     fn known_routes_resolve() {
         assert_eq!(resolve(Get, "/healthz"), Ok(Route::Health));
         assert_eq!(resolve(Get, "/auth"), Ok(Route::Auth { user: None }));
-        assert_eq!(resolve(Get, "/auth/supportuser"), Ok(Route::Auth { user: Some("supportuser".into()) }));
+        assert_eq!(
+            resolve(Get, "/auth/supportuser"),
+            Ok(Route::Auth {
+                user: Some("supportuser".into())
+            })
+        );
         assert_eq!(resolve(Get, "/webhooks/answer"), Ok(Route::Answer));
         assert_eq!(resolve(Post, "/webhooks/answer"), Ok(Route::Answer));
         assert_eq!(resolve(Post, "/webhooks/event"), Ok(Route::Event));
         assert_eq!(resolve(Get, "/ops/calls"), Ok(Route::OpsCalls));
         assert_eq!(
             resolve(Get, "/ops/calls/CON-f972836a-550f-45fa-956c-12a2ab5b7d22"),
-            Ok(Route::OpsCall { call_id: "CON-f972836a-550f-45fa-956c-12a2ab5b7d22".into() })
+            Ok(Route::OpsCall {
+                call_id: "CON-f972836a-550f-45fa-956c-12a2ab5b7d22".into()
+            })
         );
     }
 
     #[test]
     fn unknown_paths_are_not_found() {
-        for path in ["/", "/nope", "/auth/a/b", "/auth/", "/webhooks", "/webhooks/answer/x", "/ops"] {
+        for path in [
+            "/",
+            "/nope",
+            "/auth/a/b",
+            "/auth/",
+            "/webhooks",
+            "/webhooks/answer/x",
+            "/ops",
+        ] {
             assert_eq!(resolve(Get, path), Err(AppError::NotFound), "{path}");
         }
     }
 
     #[test]
     fn wrong_methods_name_the_allowed_ones() {
-        assert_eq!(resolve(Get, "/webhooks/event"), Err(AppError::MethodNotAllowed { allow: "POST" }));
-        assert_eq!(resolve(Post, "/auth"), Err(AppError::MethodNotAllowed { allow: "GET" }));
-        assert_eq!(resolve(Other, "/webhooks/answer"), Err(AppError::MethodNotAllowed { allow: "GET, POST" }));
+        assert_eq!(
+            resolve(Get, "/webhooks/event"),
+            Err(AppError::MethodNotAllowed { allow: "POST" })
+        );
+        assert_eq!(
+            resolve(Post, "/auth"),
+            Err(AppError::MethodNotAllowed { allow: "GET" })
+        );
+        assert_eq!(
+            resolve(Other, "/webhooks/answer"),
+            Err(AppError::MethodNotAllowed { allow: "GET, POST" })
+        );
     }
 
     #[test]
     fn call_ids_in_paths_are_validated() {
-        assert_eq!(resolve(Get, "/ops/calls/..%2F..%2Fsecrets"), Err(AppError::InvalidId { what: "call id" }));
+        assert_eq!(
+            resolve(Get, "/ops/calls/..%2F..%2Fsecrets"),
+            Err(AppError::InvalidId { what: "call id" })
+        );
     }
 }

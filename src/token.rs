@@ -80,7 +80,10 @@ pub trait Signer {
 
 /// The user a token is for: the configured one, or one named in the path that
 /// must be on the allow-list.
-pub fn select_user<'a>(settings: &TokenSettings<'a>, requested: Option<&str>) -> Result<&'a UserName, AppError> {
+pub fn select_user<'a>(
+    settings: &TokenSettings<'a>,
+    requested: Option<&str>,
+) -> Result<&'a UserName, AppError> {
     match requested {
         None => Ok(settings.default_user),
         Some(name) => settings
@@ -96,7 +99,8 @@ const HEADER_B64: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
 
 /// `base64url(header) . base64url(claims)`: the bytes that get signed.
 pub fn signing_input(claims: &ClientClaims<'_>) -> String {
-    let claims_json = serde_json::to_vec(claims).expect("claims are plain data and always serialise");
+    let claims_json =
+        serde_json::to_vec(claims).expect("claims are plain data and always serialise");
     let mut input = String::with_capacity(HEADER_B64.len() + 1 + claims_json.len() * 4 / 3 + 4);
     input.push_str(HEADER_B64);
     input.push('.');
@@ -125,7 +129,11 @@ pub async fn mint_client_token(
     let signature = signer.sign_rs256(token.as_bytes()).await?;
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-    Ok(TokenResponse { token, user: user.as_str().to_owned(), expires_at: claims.exp })
+    Ok(TokenResponse {
+        token,
+        user: user.as_str().to_owned(),
+        expires_at: claims.exp,
+    })
 }
 
 #[cfg(test)]
@@ -152,7 +160,10 @@ mod tests {
     fn config(extra: &[(&str, &str)]) -> Config {
         let pem = test_key_pem();
         let mut vars = vec![
-            (config::var::APPLICATION_ID.to_owned(), "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".to_owned()),
+            (
+                config::var::APPLICATION_ID.to_owned(),
+                "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".to_owned(),
+            ),
             (config::var::PRIVATE_KEY.to_owned(), pem),
         ];
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -184,7 +195,14 @@ mod tests {
         let config = config(&[]);
         let settings = config.token_settings().unwrap();
         let user = select_user(&settings, None).unwrap();
-        let response = block_on(mint_client_token(&settings, user, 1_700_000_000, [7; 16], &NativeSigner)).unwrap();
+        let response = block_on(mint_client_token(
+            &settings,
+            user,
+            1_700_000_000,
+            [7; 16],
+            &NativeSigner,
+        ))
+        .unwrap();
         assert_eq!(response.user, "supportuser");
         assert_eq!(response.expires_at, 1_700_000_900);
 
@@ -197,10 +215,14 @@ mod tests {
             .expect("signature verifies with the public key");
         // The payload as sent, not as jwt-compact models it (it lifts iat/exp out).
         let payload = response.token.split('.').nth(1).unwrap();
-        let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         let keys: Vec<_> = claims.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys.len(), 6, "{keys:?}");
-        assert_eq!(claims["application_id"], "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+        assert_eq!(
+            claims["application_id"],
+            "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+        );
         assert_eq!(claims["sub"], "supportuser");
         assert_eq!(claims["iat"], 1_700_000_000u64);
         assert_eq!(claims["exp"], 1_700_000_900u64);
@@ -218,7 +240,14 @@ mod tests {
     fn the_ttl_comes_from_configuration() {
         let config = config(&[(config::var::TOKEN_TTL, "60")]);
         let settings = config.token_settings().unwrap();
-        let response = block_on(mint_client_token(&settings, settings.default_user, 10, [0; 16], &NativeSigner)).unwrap();
+        let response = block_on(mint_client_token(
+            &settings,
+            settings.default_user,
+            10,
+            [0; 16],
+            &NativeSigner,
+        ))
+        .unwrap();
         assert_eq!(response.expires_at, 70);
     }
 
@@ -226,8 +255,14 @@ mod tests {
     fn only_allow_listed_users_get_tokens_by_name() {
         let config = config(&[(config::var::CLIENT_USERS, "supportuser,sales")]);
         let settings = config.token_settings().unwrap();
-        assert_eq!(select_user(&settings, Some("sales")).unwrap().as_str(), "sales");
-        assert!(matches!(select_user(&settings, Some("mallory")), Err(AppError::UserNotAllowed)));
+        assert_eq!(
+            select_user(&settings, Some("sales")).unwrap().as_str(),
+            "sales"
+        );
+        assert!(matches!(
+            select_user(&settings, Some("mallory")),
+            Err(AppError::UserNotAllowed)
+        ));
     }
 
     #[test]

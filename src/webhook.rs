@@ -71,53 +71,81 @@ pub fn payload_hash(payload: &Payload<'_>) -> String {
 impl Verifier<'_> {
     /// Accepts the request only if its bearer token is a valid Vonage
     /// signature over this very payload, issued within the skew window.
-    pub fn verify(&self, authorization: Option<&str>, payload: &Payload<'_>, now_seconds: u64) -> Result<(), AppError> {
+    pub fn verify(
+        &self,
+        authorization: Option<&str>,
+        payload: &Payload<'_>,
+        now_seconds: u64,
+    ) -> Result<(), AppError> {
         let header = authorization.ok_or_else(|| reject("missing Authorization header"))?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| reject("Authorization must be a Bearer token"))?
             .trim();
-        let untrusted = UntrustedToken::new(token).map_err(|_| reject("the bearer token is not a JWT"))?;
+        let untrusted =
+            UntrustedToken::new(token).map_err(|_| reject("the bearer token is not a JWT"))?;
         // jwt-compact refuses any other `alg` (none, RS256, ...) before
         // touching the signature; say so plainly.
         if untrusted.algorithm() != "HS256" {
-            return Err(reject(format!("algorithm must be HS256, not {:?}", untrusted.algorithm())));
+            return Err(reject(format!(
+                "algorithm must be HS256, not {:?}",
+                untrusted.algorithm()
+            )));
         }
         let key = Hs256Key::new(self.secret.expose().as_bytes());
-        let verified = Hs256.validator::<VonageClaims>(&key).validate(&untrusted).map_err(|e| match e {
-            ValidationError::InvalidSignature | ValidationError::InvalidSignatureLen { .. } => {
-                reject("the signature does not match the signature secret")
-            }
-            ValidationError::MalformedClaims(_) => reject("the token's claims are malformed"),
-            _ => reject("the token is invalid"),
-        })?;
+        let verified = Hs256
+            .validator::<VonageClaims>(&key)
+            .validate(&untrusted)
+            .map_err(|e| match e {
+                ValidationError::InvalidSignature | ValidationError::InvalidSignatureLen { .. } => {
+                    reject("the signature does not match the signature secret")
+                }
+                ValidationError::MalformedClaims(_) => reject("the token's claims are malformed"),
+                _ => reject("the token is invalid"),
+            })?;
         let claims = verified.claims();
 
-        let iat = claims.issued_at.ok_or_else(|| reject("the token has no iat"))?.timestamp();
+        let iat = claims
+            .issued_at
+            .ok_or_else(|| reject("the token has no iat"))?
+            .timestamp();
         let skew = self.max_skew_seconds as i64;
         let age = now_seconds as i64 - iat;
         if age > skew {
-            return Err(reject(format!("the token was issued more than {skew} s ago")));
+            return Err(reject(format!(
+                "the token was issued more than {skew} s ago"
+            )));
         }
         if age < -skew {
-            return Err(reject(format!("the token was issued more than {skew} s in the future")));
+            return Err(reject(format!(
+                "the token was issued more than {skew} s in the future"
+            )));
         }
-        if let Some(exp) = claims.expiration {
-            if exp.timestamp() + skew < now_seconds as i64 {
-                return Err(reject("the token has expired"));
-            }
+        if claims
+            .expiration
+            .is_some_and(|exp| exp.timestamp() + skew < now_seconds as i64)
+        {
+            return Err(reject("the token has expired"));
+        }
+        let theirs = claims.custom.application_id.as_deref();
+        if let (Some(ours), Some(theirs)) = (self.application_id, theirs)
+            && ours != theirs
+        {
+            return Err(reject("the token is for another application"));
         }
 
-        if let (Some(ours), Some(theirs)) = (self.application_id, claims.custom.application_id.as_deref()) {
-            if ours != theirs {
-                return Err(reject("the token is for another application"));
-            }
-        }
-
-        let claimed = claims.custom.payload_hash.as_deref().ok_or_else(|| reject("the token has no payload_hash"))?;
+        let claimed = claims
+            .custom
+            .payload_hash
+            .as_deref()
+            .ok_or_else(|| reject("the token has no payload_hash"))?;
         let actual = payload_hash(payload);
-        let matches: bool = claimed.to_ascii_lowercase().as_bytes().ct_eq(actual.as_bytes()).into();
+        let matches: bool = claimed
+            .to_ascii_lowercase()
+            .as_bytes()
+            .ct_eq(actual.as_bytes())
+            .into();
         if !matches {
             return Err(reject("payload_hash does not match the request"));
         }

@@ -2,7 +2,10 @@
 //! KV directly otherwise. Handlers see only `EventLog::append`.
 
 use futures_util::future::join_all;
-use worker::{Env, KvStore, MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, console_error, console_log};
+use worker::{
+    Env, KvStore, MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, console_error,
+    console_log,
+};
 
 use crate::error::AppError;
 use crate::events::{self, CallSummary, LogRecord};
@@ -29,8 +32,15 @@ impl EventLog {
             AppError::LogUnavailable
         })?;
         let config = state::config(env);
-        let days = config.event_ttl_days.clone().unwrap_or(crate::config::EVENT_TTL_DEFAULT_DAYS);
-        Ok(Self { kv, queue: env.queue(QUEUE_BINDING).ok(), ttl_seconds: events::ttl_seconds(days) })
+        let days = config
+            .event_ttl_days
+            .clone()
+            .unwrap_or(crate::config::EVENT_TTL_DEFAULT_DAYS);
+        Ok(Self {
+            kv,
+            queue: env.queue(QUEUE_BINDING).ok(),
+            ttl_seconds: events::ttl_seconds(days),
+        })
     }
 
     pub fn kv(&self) -> &KvStore {
@@ -38,7 +48,11 @@ impl EventLog {
     }
 
     pub fn via(env: &Env) -> &'static str {
-        if env.queue(QUEUE_BINDING).is_ok() { "queue" } else { "kv" }
+        if env.queue(QUEUE_BINDING).is_ok() {
+            "queue"
+        } else {
+            "kv"
+        }
     }
 
     /// Takes an event for good: the queue accepted it, or, failing that, KV
@@ -48,13 +62,19 @@ impl EventLog {
             match serde_json::to_string(record) {
                 Ok(message) => match queue.send(message).await {
                     Ok(()) => return Ok("queue"),
-                    Err(e) => console_error!("event log: queue send failed ({e}); writing to KV directly"),
+                    Err(e) => {
+                        console_error!("event log: queue send failed ({e}); writing to KV directly")
+                    }
                 },
                 Err(e) => console_error!("event log: could not serialise a record ({e})"),
             }
         }
         let stored = self.store(&[record]).await;
-        if stored.first().is_some_and(|ok| *ok) { Ok("kv") } else { Err(AppError::LogUnavailable) }
+        if stored.first().is_some_and(|ok| *ok) {
+            Ok("kv")
+        } else {
+            Err(AppError::LogUnavailable)
+        }
     }
 
     /// Writes records and their calls' index entries; one flag per record,
@@ -63,11 +83,25 @@ impl EventLog {
         let puts = records.iter().map(|r| self.put_event(r));
         let stored: Vec<bool> = join_all(puts).await;
 
-        let written: Vec<&LogRecord> = records.iter().zip(&stored).filter(|(_, ok)| **ok).map(|(r, _)| *r).collect();
+        let written: Vec<&LogRecord> = records
+            .iter()
+            .zip(&stored)
+            .filter(|(_, ok)| **ok)
+            .map(|(r, _)| *r)
+            .collect();
         let updates = events::summaries(&written);
-        let indexed = join_all(updates.iter().map(|(key, summary)| self.update_index(key, summary))).await;
-        let failed_index: Vec<&str> =
-            updates.iter().zip(indexed).filter(|(_, ok)| !ok).map(|((key, _), _)| key.as_str()).collect();
+        let indexed = join_all(
+            updates
+                .iter()
+                .map(|(key, summary)| self.update_index(key, summary)),
+        )
+        .await;
+        let failed_index: Vec<&str> = updates
+            .iter()
+            .zip(indexed)
+            .filter(|(_, ok)| !ok)
+            .map(|((key, _), _)| key.as_str())
+            .collect();
 
         records
             .iter()
@@ -79,7 +113,11 @@ impl EventLog {
     async fn put_event(&self, record: &LogRecord) -> bool {
         let result = async {
             let value = serde_json::to_string(&record.entry)?;
-            self.kv.put(&record.key, value)?.expiration_ttl(self.ttl_seconds).execute().await?;
+            self.kv
+                .put(&record.key, value)?
+                .expiration_ttl(self.ttl_seconds)
+                .execute()
+                .await?;
             Ok::<(), Box<dyn std::error::Error>>(())
         }
         .await;
@@ -99,7 +137,12 @@ impl EventLog {
                 None => summary.clone(),
             };
             if existing.as_ref() != Some(&merged) {
-                self.kv.put(key, "")?.metadata(&merged)?.expiration_ttl(self.ttl_seconds).execute().await?;
+                self.kv
+                    .put(key, "")?
+                    .metadata(&merged)?
+                    .expiration_ttl(self.ttl_seconds)
+                    .execute()
+                    .await?;
             }
             Ok::<(), worker::kv::KvError>(())
         }
@@ -118,7 +161,11 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
     let log = match EventLog::from_env(env) {
         Ok(log) => log,
         Err(_) => {
-            batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_DELAY_MAX).build());
+            batch.retry_all_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(RETRY_DELAY_MAX)
+                    .build(),
+            );
             return Ok(());
         }
     };
@@ -133,7 +180,10 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
             }
             Err(e) => {
                 // Not ours to fix by retrying: keep the body in the log output.
-                console_error!("event log: dropping an unreadable queue message ({e}): {}", message.body());
+                console_error!(
+                    "event log: dropping an unreadable queue message ({e}): {}",
+                    message.body()
+                );
                 message.ack();
             }
         }
@@ -148,12 +198,19 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
         } else {
             let age_seconds = now.saturating_sub(message.timestamp().as_millis()) / 1000;
             let delay = (age_seconds as u32).clamp(RETRY_DELAY_MIN, RETRY_DELAY_MAX);
-            message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
+            message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(delay)
+                    .build(),
+            );
             retried += 1;
         }
     }
     if retried > 0 {
-        console_log!("event log: {retried} of {} messages will be retried", carriers.len());
+        console_log!(
+            "event log: {retried} of {} messages will be retried",
+            carriers.len()
+        );
     }
     Ok(())
 }

@@ -31,7 +31,9 @@ fn now_ms() -> u64 {
 
 pub async fn handle(mut req: Request, env: Env, ctx: Context) -> Response {
     let Ok(url) = req.url() else {
-        return http::error(&AppError::BadRequest("the request URL could not be parsed".into()));
+        return http::error(&AppError::BadRequest(
+            "the request URL could not be parsed".into(),
+        ));
     };
     let route = match routes::resolve(Method::parse(req.method().as_ref()), url.path()) {
         Ok(route) => route,
@@ -63,12 +65,24 @@ struct PageConfig<'a> {
 
 /// What the page shows that follows configuration. Nothing secret.
 fn page_config(config: &Config) -> Response {
-    let company_name = config.company_name.as_deref().unwrap_or(crate::config::DEFAULT_COMPANY_NAME);
+    let company_name = config
+        .company_name
+        .as_deref()
+        .unwrap_or(crate::config::DEFAULT_COMPANY_NAME);
     http::json(200, &PageConfig { company_name })
 }
 
-async fn auth(req: &Request, url: &Url, config: &Config, env: &Env, requested: Option<&str>) -> Result<Response, AppError> {
-    let allowed = config.allowed_origins.as_deref().map_err(|e| AppError::NotConfigured(e.clone()))?;
+async fn auth(
+    req: &Request,
+    url: &Url,
+    config: &Config,
+    env: &Env,
+    requested: Option<&str>,
+) -> Result<Response, AppError> {
+    let allowed = config
+        .allowed_origins
+        .as_deref()
+        .map_err(|e| AppError::NotConfigured(e.clone()))?;
     let origin_header = header(req, "Origin");
     let sec_fetch_site = header(req, "Sec-Fetch-Site");
     let own_origin = url.origin().ascii_serialization();
@@ -81,7 +95,10 @@ async fn auth(req: &Request, url: &Url, config: &Config, env: &Env, requested: O
         allowed,
     )?;
     if requested.is_some_and(|name| UserName::parse(name).is_none()) {
-        return Err(AppError::BadRequest(format!("a user name is {}", UserName::FORM)));
+        return Err(AppError::BadRequest(format!(
+            "a user name is {}",
+            UserName::FORM
+        )));
     }
     let settings = config.token_settings()?;
     let user = token::select_user(&settings, requested)?;
@@ -89,7 +106,9 @@ async fn auth(req: &Request, url: &Url, config: &Config, env: &Env, requested: O
 
     let mut jti = [0u8; 16];
     getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
-    let signer = WebCryptoSigner { key: settings.private_key };
+    let signer = WebCryptoSigner {
+        key: settings.private_key,
+    };
     let minted = token::mint_client_token(&settings, user, now_ms() / 1000, jti, &signer).await?;
     Ok(http::json(200, &minted))
 }
@@ -102,7 +121,9 @@ async fn rate_limit(req: &Request, env: &Env) -> Result<(), AppError> {
     };
     let client = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
     match limiter.limit(client).await {
-        Ok(outcome) if !outcome.success => Err(AppError::RateLimited { retry_after_seconds: RATE_LIMIT_PERIOD_SECONDS }),
+        Ok(outcome) if !outcome.success => Err(AppError::RateLimited {
+            retry_after_seconds: RATE_LIMIT_PERIOD_SECONDS,
+        }),
         Ok(_) => Ok(()),
         Err(e) => {
             console_error!("auth: the rate limiter failed ({e}); letting the request through");
@@ -113,21 +134,37 @@ async fn rate_limit(req: &Request, env: &Env) -> Result<(), AppError> {
 
 /// Checks Vonage's signature when a secret is configured.
 fn verify_signature(req: &Request, config: &Config, payload: &Payload<'_>) -> Result<(), AppError> {
-    let secret = config.signature_secret.as_ref().map_err(|e| AppError::NotConfigured(e.clone()))?;
+    let secret = config
+        .signature_secret
+        .as_ref()
+        .map_err(|e| AppError::NotConfigured(e.clone()))?;
     let Some(secret) = secret else {
         return Ok(());
     };
     let verifier = Verifier {
         secret,
         application_id: config.application_id.as_deref().ok(),
-        max_skew_seconds: config.signature_skew_seconds.clone().unwrap_or(crate::config::SIGNATURE_SKEW_DEFAULT_SECONDS),
+        max_skew_seconds: config
+            .signature_skew_seconds
+            .clone()
+            .unwrap_or(crate::config::SIGNATURE_SKEW_DEFAULT_SECONDS),
     };
-    verifier.verify(header(req, "Authorization").as_deref(), payload, now_ms() / 1000)
+    verifier.verify(
+        header(req, "Authorization").as_deref(),
+        payload,
+        now_ms() / 1000,
+    )
 }
 
 /// Always an NCCO, unless the request is not from Vonage: a caller is
 /// waiting on the line, so configuration problems get a spoken apology.
-async fn answer(req: &mut Request, url: &Url, config: &Config, env: Env, ctx: &Context) -> Result<Response, AppError> {
+async fn answer(
+    req: &mut Request,
+    url: &Url,
+    config: &Config,
+    env: Env,
+    ctx: &Context,
+) -> Result<Response, AppError> {
     let request = if req.method() == worker::Method::Get {
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         verify_signature(req, config, &Payload::Query(&pairs))?;
@@ -135,7 +172,9 @@ async fn answer(req: &mut Request, url: &Url, config: &Config, env: Env, ctx: &C
     } else {
         // An unreadable or oversized body still gets an NCCO; only a signed
         // deployment needs the exact bytes, and then the check fails on them.
-        let body = http::read_body(req, events::MAX_BODY_BYTES).await.unwrap_or_default();
+        let body = http::read_body(req, events::MAX_BODY_BYTES)
+            .await
+            .unwrap_or_default();
         verify_signature(req, config, &Payload::Body(&body))?;
         AnswerRequest::from_json(&body)
     };
@@ -151,10 +190,12 @@ async fn answer(req: &mut Request, url: &Url, config: &Config, env: Env, ctx: &C
     if let Some(record) = events::answer_record(&request, outcome, now_ms()) {
         // Recording the answer must neither delay nor fail it.
         ctx.wait_until(async move {
-            if let Ok(log) = EventLog::from_env(&env) {
-                if log.append(&record).await.is_err() {
-                    console_error!("answer webhook: the answered entry could not be logged");
-                }
+            let logged = match EventLog::from_env(&env) {
+                Ok(log) => log.append(&record).await.is_ok(),
+                Err(_) => false,
+            };
+            if !logged {
+                console_error!("answer webhook: the answered entry could not be logged");
             }
         });
     }
@@ -174,13 +215,28 @@ async fn event(req: &mut Request, config: &Config, env: &Env) -> Result<Response
     verify_signature(req, config, &Payload::Body(&body))?;
     let record = events::parse_event(&body, now_ms())?;
     let via = EventLog::from_env(env)?.append(&record).await?;
-    Ok(http::json(200, &Accepted { accepted: true, key: &record.key, via }))
+    Ok(http::json(
+        200,
+        &Accepted {
+            accepted: true,
+            key: &record.key,
+            via,
+        },
+    ))
 }
 
-async fn ops_calls(req: &Request, url: &Url, config: &Config, env: &Env) -> Result<Response, AppError> {
+async fn ops_calls(
+    req: &Request,
+    url: &Url,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
     ops::authorize(&config.ops_token, header(req, "Authorization").as_deref())?;
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    let query = ops::ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now_ms())?;
+    let query = ops::ListQuery::parse(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        now_ms(),
+    )?;
     let log = EventLog::from_env(env)?;
     let prefix = events::index_prefix(&query.day);
     let mut list = log.kv().list().prefix(prefix.clone()).limit(query.limit);
@@ -195,16 +251,31 @@ async fn ops_calls(req: &Request, url: &Url, config: &Config, env: &Env) -> Resu
         .keys
         .into_iter()
         .map(|key| {
-            let call_id = key.name.strip_prefix(&prefix).unwrap_or(&key.name).to_owned();
-            let summary = key.metadata.and_then(|m| serde_json::from_value::<CallSummary>(m).ok());
+            let call_id = key
+                .name
+                .strip_prefix(&prefix)
+                .unwrap_or(&key.name)
+                .to_owned();
+            let summary = key
+                .metadata
+                .and_then(|m| serde_json::from_value::<CallSummary>(m).ok());
             (call_id, summary)
         })
         .collect();
-    let cursor = if page.list_complete { None } else { page.cursor };
+    let cursor = if page.list_complete {
+        None
+    } else {
+        page.cursor
+    };
     Ok(http::json(200, &ops::call_list(&query.day, calls, cursor)))
 }
 
-async fn ops_call(req: &Request, config: &Config, env: &Env, call_id: &str) -> Result<Response, AppError> {
+async fn ops_call(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+    call_id: &str,
+) -> Result<Response, AppError> {
     ops::authorize(&config.ops_token, header(req, "Authorization").as_deref())?;
     let log = EventLog::from_env(env)?;
     let unavailable = |e: worker::kv::KvError| {

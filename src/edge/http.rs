@@ -13,7 +13,10 @@ fn response(status: u16, body: String, headers: &[(&str, &str)]) -> Response {
     for (k, v) in headers {
         let _ = h.set(k, v);
     }
-    Response::builder().with_status(status).with_headers(h).fixed(body.into_bytes())
+    Response::builder()
+        .with_status(status)
+        .with_headers(h)
+        .fixed(body.into_bytes())
 }
 
 /// A JSON body that must never be cached (tokens, NCCOs, the log).
@@ -25,7 +28,11 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
 }
 
 pub fn error(err: &AppError) -> Response {
-    let ErrorResponse { status, headers, body } = err.to_response();
+    let ErrorResponse {
+        status,
+        headers,
+        body,
+    } = err.to_response();
     let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     response(status, body, &headers)
 }
@@ -33,24 +40,48 @@ pub fn error(err: &AppError) -> Response {
 /// Refuses a body whose `Content-Type` is not JSON (parameters such as
 /// `charset` are fine).
 pub fn require_json(req: &Request) -> Result<(), AppError> {
-    let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_type = req
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence == "application/json" {
         Ok(())
     } else {
-        Err(AppError::UnsupportedMediaType { expected: "application/json" })
+        Err(AppError::UnsupportedMediaType {
+            expected: "application/json",
+        })
     }
 }
 
 /// The whole body, refused early by `Content-Length` and again by what arrived.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, AppError> {
     let too_large = AppError::PayloadTooLarge { limit_bytes: limit };
-    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large);
     }
-    let body = req.bytes().await.map_err(|_| AppError::BadRequest("the request body could not be read".into()))?;
-    if body.len() > limit { Err(too_large) } else { Ok(body) }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| AppError::BadRequest("the request body could not be read".into()))?;
+    if body.len() > limit {
+        Err(too_large)
+    } else {
+        Ok(body)
+    }
 }
 
 pub fn header(req: &Request, name: &str) -> Option<String> {

@@ -50,7 +50,9 @@ impl Signer for WebCryptoSigner<'_> {
                 // The error from importKey says nothing about the key's content,
                 // but it is not passed on anyway: the form was checked at start-up.
                 let key = import(&subtle, self.key).await.map_err(|_| {
-                    worker::console_error!("VONAGE_PRIVATE_KEY could not be imported as an RSA PKCS#8 key");
+                    worker::console_error!(
+                        "VONAGE_PRIVATE_KEY could not be imported as an RSA PKCS#8 key"
+                    );
                     AppError::Signing
                 })?;
                 IMPORTED.with(|k| *k.borrow_mut() = Some(key.clone()));
@@ -60,7 +62,9 @@ impl Signer for WebCryptoSigner<'_> {
         let promise = subtle
             .sign_with_str_and_u8_array(ALGORITHM, &key, signing_input)
             .map_err(|_| AppError::Signing)?;
-        let signature = JsFuture::from(promise).await.map_err(|_| AppError::Signing)?;
+        let signature = JsFuture::from(promise)
+            .await
+            .map_err(|_| AppError::Signing)?;
         Ok(Uint8Array::new(&signature).to_vec())
     }
 }
