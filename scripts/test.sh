@@ -38,6 +38,7 @@ else
 fi
 
 echo
-summary="$(IFS='; '; echo "${results[*]}")"
+summary="$(printf '%s; ' "${results[@]}")"
+summary="${summary%; }"
 if [ "$failed" -eq 0 ]; then echo "TESTS PASSED — $summary"; else echo "TESTS FAILED — $summary"; fi
 exit "$failed"

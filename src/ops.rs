@@ -153,7 +153,7 @@ pub struct CallView {
     pub status: String,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
-    /// From the `completed` event, as Vonage reports it.
+    /// From the connected (outbound) leg's `completed` event, as Vonage reports it.
     pub duration_seconds: Option<u64>,
     pub price: Option<String>,
     pub from: Option<String>,
@@ -191,7 +191,12 @@ pub fn call_view(call_id: &str, events: Vec<LogEntry>) -> Option<CallView> {
         .iter()
         .rev()
         .find(|e| FINAL_STATUSES.contains(&e.status.as_str()));
-    let completed = events.iter().rev().find(|e| e.status == "completed");
+    // The outbound leg is the one the NCCO connected: its duration is the
+    // time spent talking to support (the visitor's own leg adds the greeting).
+    let completed = events
+        .iter()
+        .filter(|e| e.status == "completed")
+        .max_by_key(|e| e.direction.as_deref() == Some("outbound"));
     // The phone leg has the numbers; the answer entry names the client user.
     let numbers = events
         .iter()
@@ -314,7 +319,8 @@ mod tests {
             r#""status":"started","timestamp":"2026-01-01T10:00:00Z""#,
             r#""status":"ringing","timestamp":"2026-01-01T10:00:01Z""#,
             r#""status":"answered","timestamp":"2026-01-01T10:00:05Z""#,
-            r#""status":"completed","timestamp":"2026-01-01T10:00:47Z","duration":"42","price":"0.0072""#,
+            r#""status":"completed","timestamp":"2026-01-01T10:00:47Z","duration":"42","price":"0.0072","direction":"outbound""#,
+            r#""status":"completed","timestamp":"2026-01-01T10:00:48Z","duration":"48","direction":"inbound""#,
         ]
         .iter()
         .map(|fields| {
@@ -327,7 +333,7 @@ mod tests {
         assert_eq!(view.duration_seconds, Some(42));
         assert_eq!(view.price.as_deref(), Some("0.0072"));
         assert_eq!(view.started_at.as_deref(), Some("2026-01-01T10:00:00.000Z"));
-        assert_eq!(view.ended_at.as_deref(), Some("2026-01-01T10:00:47.000Z"));
+        assert_eq!(view.ended_at.as_deref(), Some("2026-01-01T10:00:48.000Z"));
         assert_eq!(view.from.as_deref(), Some("447700900000"));
         assert!(call_view(leg, vec![]).is_none());
     }

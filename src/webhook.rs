@@ -171,6 +171,81 @@ mod tests {
         assert_eq!(query_json(&[]), "{}");
     }
 
+    /// Tokens made by jose (tests/fixtures/make-signed-webhooks.mjs), an
+    /// implementation independent of jwt-compact.
+    #[test]
+    fn signed_webhook_fixtures_from_an_independent_implementation() {
+        let fixtures: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/signed-webhooks.json")).unwrap();
+        let secret = crate::config::Config::from_lookup(|name| {
+            (name == "VONAGE_SIGNATURE_SECRET")
+                .then(|| fixtures["secret"].as_str().unwrap().to_owned())
+        })
+        .signature_secret
+        .unwrap()
+        .unwrap();
+        let verifier = Verifier {
+            secret: &secret,
+            application_id: fixtures["application_id"].as_str(),
+            max_skew_seconds: 300,
+        };
+        let now = fixtures["now"].as_u64().unwrap();
+        let cases = fixtures["cases"].as_array().unwrap();
+        assert!(cases.len() >= 15);
+        for case in cases {
+            let name = case["name"].as_str().unwrap();
+            let header = format!("Bearer {}", case["token"].as_str().unwrap());
+            let pairs: Vec<(String, String)> = case["payload"]["query"]
+                .as_array()
+                .map(|q| {
+                    q.iter()
+                        .map(|p| {
+                            (
+                                p[0].as_str().unwrap().to_owned(),
+                                p[1].as_str().unwrap().to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let body = case["payload"]["body"].as_str().map(str::as_bytes);
+            let payload = match body {
+                Some(body) => Payload::Body(body),
+                None => Payload::Query(&pairs),
+            };
+            let result = verifier.verify(Some(&header), &payload, now);
+            match case["expect"].as_str() {
+                None => assert_eq!(result, Ok(()), "{name}"),
+                Some(reason) => {
+                    let err = result.expect_err(name);
+                    assert_eq!(err.status(), 401, "{name}");
+                    assert!(err.message().contains(reason), "{name}: {}", err.message());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_or_non_bearer_header_is_refused() {
+        let secret = crate::config::Config::from_lookup(|n| {
+            (n == "VONAGE_SIGNATURE_SECRET").then(|| "x".repeat(40))
+        })
+        .signature_secret
+        .unwrap()
+        .unwrap();
+        let verifier = Verifier {
+            secret: &secret,
+            application_id: None,
+            max_skew_seconds: 300,
+        };
+        let err = verifier.verify(None, &Payload::Body(b"{}"), 0).unwrap_err();
+        assert!(err.message().contains("missing Authorization header"));
+        let err = verifier
+            .verify(Some("Basic abc"), &Payload::Body(b"{}"), 0)
+            .unwrap_err();
+        assert!(err.message().contains("Bearer"));
+    }
+
     #[test]
     fn body_hash_is_hex_sha256() {
         assert_eq!(

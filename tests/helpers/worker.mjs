@@ -90,7 +90,6 @@ export async function startWorker(options = {}) {
       name: "kv-wrapper",
       modules: [{ type: "ESModule", path: "kv-wrapper.mjs", contents: options.kvWrapper }],
       kvNamespaces: { INNER: "CALL_EVENTS" },
-      compatibilityDate: worker.compatibilityDate,
     });
   }
 
