@@ -21,10 +21,16 @@ export const SIGNATURE_SECRET = "signature-secret-for-tests-0123456789";
 export const SUPPORT = "447700900000";
 export const DESTINATION = "447700900001";
 
-/** The secrets a worker started by these helpers knows; none may ever leak. */
+export const SECRET_NAMES = ["VONAGE_PRIVATE_KEY", "VONAGE_SIGNATURE_SECRET", "OPS_TOKEN"];
+
+/** What must never leave the worker: each secret, and runs of a PEM's body. */
+export function secretNeedles(values) {
+  return values.filter(Boolean).flatMap((v) => (v.includes("-----BEGIN") ? [v, ...pemBody(v)] : [v]));
+}
+
+/** The secrets a worker started by these helpers may know. */
 export function secretValues() {
-  const { privateKeyPem } = testKeys();
-  return [OPS_TOKEN, SIGNATURE_SECRET, privateKeyPem, ...pemBody(privateKeyPem)];
+  return secretNeedles([OPS_TOKEN, SIGNATURE_SECRET, testKeys().privateKeyPem, testKeys().pkcs1Pem]);
 }
 
 /** Long runs of the key's base64 body, so a partial leak is caught too. */
@@ -106,12 +112,25 @@ export async function startWorker(options = {}) {
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const kv = options.kvWrapper ? null : await mf.getKVNamespace("CALL_EVENTS");
+  const secrets = secretValues().concat(secretNeedles(SECRET_NAMES.map((name) => bindings[name])));
+  const leaks = [];
   return {
     url,
     mf,
     kv,
     logs,
-    fetch: (p, init) => fetch(url + p, init),
+    /** fetch against the worker; every response body is checked for secrets. */
+    async fetch(p, init) {
+      const res = await fetch(url + p, init);
+      const text = await res.clone().text();
+      if (secrets.some((s) => text.includes(s))) leaks.push(`response to ${init?.method ?? "GET"} ${p.slice(0, 60)}`);
+      return res;
+    },
+    /** Responses or log lines that contained a secret (descriptions only). */
+    leaks() {
+      const inLogs = logs.filter((line) => secrets.some((s) => line.includes(s))).map((line) => `log line of ${line.length} chars`);
+      return leaks.concat(inLogs);
+    },
     /** All keys in the event log (optionally under a prefix). */
     async keys(prefix = "") {
       const ns = kv ?? (await mf.getKVNamespace("INNER", "kv-wrapper"));
@@ -124,7 +143,11 @@ export async function startWorker(options = {}) {
       } while (cursor);
       return names;
     },
-    dispose: () => mf.dispose(),
+    async dispose() {
+      await mf.dispose();
+      const found = this.leaks();
+      if (found.length) throw new Error(`a secret appeared in: ${found.join("; ")}`);
+    },
   };
 }
 

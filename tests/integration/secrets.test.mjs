@@ -1,0 +1,58 @@
+// Secrets never leave the worker: not in a response, not in a log line.
+// Every worker these tests start (startWorker) checks every response it
+// served and every line it logged when it is disposed, so the whole
+// integration suite is a leak check; this file adds the paths most likely to
+// leak: errors about the secrets themselves.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, SIGNATURE_SECRET, OPS_TOKEN } from "../helpers/worker.mjs";
+
+const requests = [
+  ["/healthz"], ["/auth"], ["/auth/supportuser"], ["/auth/nobody"], ["/config.json"],
+  ["/webhooks/answer?uuid=63f61863-4a51-4f6b-86e1-46edebcf9356"],
+  ["/webhooks/event", { method: "POST", headers: { "content-type": "application/json" }, body: '{"uuid":"63f61863-4a51-4f6b-86e1-46edebcf9356"}' }],
+  ["/webhooks/event", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${OPS_TOKEN}` }, body: "{}" }],
+  ["/ops/calls", { headers: { authorization: `Bearer ${SIGNATURE_SECRET}` } }],
+  ["/ops/calls", { headers: { authorization: `Bearer ${OPS_TOKEN}` } }],
+  ["/nope"],
+];
+
+async function sweep(w) {
+  for (const [path, init] of requests) await (await w.fetch(path, init)).arrayBuffer();
+  await new Promise((r) => setTimeout(r, 300));
+  return w.leaks();
+}
+
+test("a fully configured worker with signature checking leaks nothing", async () => {
+  const w = await startWorker({ vars: { VONAGE_SIGNATURE_SECRET: SIGNATURE_SECRET } });
+  try {
+    assert.deepEqual(await sweep(w), []);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("malformed secrets are described by form, never echoed", async () => {
+  const keyLike = "-----BEGIN PRIVATE KEY-----\nTHIS-IS-SECRET-KEY-MATERIAL-0123456789abcdefghijklmnopqrstuv\n-----END PRIVATE KEY-----";
+  const vars = {
+    VONAGE_PRIVATE_KEY: keyLike,
+    VONAGE_SIGNATURE_SECRET: "short-secret-x1", // too short: refused by form
+    OPS_TOKEN: "tiny-ops-tok",
+  };
+  const w = await startWorker({ vars });
+  try {
+    const health = await (await w.fetch("/healthz")).json();
+    const names = health.problems.map((p) => p.variable);
+    assert.deepEqual(names, ["VONAGE_PRIVATE_KEY", "VONAGE_SIGNATURE_SECRET", "OPS_TOKEN"]);
+    assert.match(health.problems[0].problem, /well-formed private key|PEM/);
+    const auth = await (await w.fetch("/auth")).json();
+    assert.match(auth.error.message, /VONAGE_PRIVATE_KEY is invalid/);
+    const leaks = await sweep(w);
+    assert.deepEqual(leaks, []);
+    const everything = JSON.stringify(health) + JSON.stringify(auth) + w.logs.join("\n");
+    for (const value of Object.values(vars)) assert.ok(!everything.includes(value));
+    assert.ok(!everything.includes("THIS-IS-SECRET-KEY-MATERIAL"));
+  } finally {
+    await w.dispose();
+  }
+});
