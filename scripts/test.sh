@@ -27,8 +27,8 @@ run() {
 }
 
 run rust cargo test --quiet
-echo "== build: scripts/build.sh"
-if sh scripts/build.sh >/tmp/edge-build.log 2>&1; then
+echo "== build: scripts/build.sh (the wasm worker) and cargo build --bin simulate (the Vonage simulator)"
+if sh scripts/build.sh >/tmp/edge-build.log 2>&1 && cargo build --quiet --bin simulate >>/tmp/edge-build.log 2>&1; then
   run workerd node --test --test-reporter=spec tests/integration/
   run browser node --test --test-reporter=spec --test-concurrency=1 tests/browser/
 else

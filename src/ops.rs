@@ -1,7 +1,7 @@
 //! The ops API: who may read the log, and the shapes it answers with.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -146,7 +146,7 @@ pub fn call_list(
     }
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct CallView {
     pub call_id: String,
     /// The newest event's status.

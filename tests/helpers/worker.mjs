@@ -103,7 +103,7 @@ export async function startWorker(options = {}) {
     workers,
     port: 0,
     host: "127.0.0.1",
-    log: new Log(LogLevel.WARN),
+    log: new Log(process.env.MINIFLARE_LOG === "debug" ? LogLevel.DEBUG : LogLevel.WARN),
     handleStructuredLogs: ({ level, message }) => {
       const line = `${level}: ${message}`;
       logs.push(line);
