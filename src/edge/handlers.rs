@@ -35,6 +35,10 @@ pub async fn handle(mut req: Request, env: Env, ctx: Context) -> Response {
             "the request URL could not be parsed".into(),
         ));
     };
+    #[cfg(feature = "bench-signers")]
+    if url.path() == "/bench/sign" {
+        return super::bench::sign(&url, &env).await;
+    }
     let route = match routes::resolve(Method::parse(req.method().as_ref()), url.path()) {
         Ok(route) => route,
         Err(e) => return http::error(&e),

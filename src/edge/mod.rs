@@ -1,6 +1,8 @@
 //! The adapter to the Workers runtime: parse the request, call the core,
 //! write the response. Nothing here decides anything the core could.
 
+#[cfg(feature = "bench-signers")]
+mod bench;
 mod event_log;
 mod handlers;
 mod http;

@@ -1,0 +1,278 @@
+// The on-demand benchmark (`make bench`, not part of `make test`).
+//
+// In one run, on loopback only, it starts our Rust worker and a baseline
+// JavaScript worker doing the same work (bench/baseline/worker.js: jose over
+// WebCrypto, the key imported once per isolate, the NCCO, events written to
+// KV), both in workerd with local KV, and reports:
+//   - requests/s and p50/p99 latency at a fixed concurrency for /auth,
+//     /webhooks/answer and /webhooks/event, with the ratio ours/baseline
+//     (the two alternate, round after round, so drift hits both alike);
+//   - the cost per token of each RS256 strategy inside workerd (pure Rust via
+//     jwt-compact + rsa, WebCrypto from Rust, jose in JS), from a benchmark
+//     build of the worker (feature bench-signers);
+//   - wasm size (raw, gzip) and cold start (new workerd process → first /auth).
+// Prints a table and writes bench/results/<time>.json.
+//
+//   node bench/run.mjs [--seconds 4] [--rounds 2] [--concurrency 8]
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Miniflare, Log, LogLevel } from "miniflare";
+import { defaultVars, root } from "../tests/helpers/worker.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "2" },
+    concurrency: { type: "string", default: "8" },
+  },
+});
+const SECONDS = Number(opts.seconds);
+const ROUNDS = Number(opts.rounds);
+const CONCURRENCY = Number(opts.concurrency);
+const benchBuild = path.join(root, "target/bench-build");
+const baselineBundle = path.join(benchBuild, "baseline.mjs");
+
+function step(message) {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function buildEverything() {
+  const env = { ...process.env, PATH: `${os.homedir()}/.cargo/bin:${process.env.PATH}` };
+  if (!existsSync(path.join(root, "build/index.js"))) {
+    step("building the worker (scripts/build.sh)");
+    execFileSync("sh", ["scripts/build.sh"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  step("building the benchmark variant with both signers (feature bench-signers)");
+  execFileSync("sh", ["scripts/build.sh", "--features", "bench-signers"], {
+    cwd: root, env: { ...env, OUT_DIR: "target/bench-build" }, stdio: ["ignore", "ignore", "inherit"],
+  });
+  step("bundling the baseline worker with esbuild");
+  execFileSync(path.join(root, "node_modules/.bin/esbuild"), [
+    "bench/baseline/worker.js", "--bundle", "--format=esm", "--platform=neutral", "--minify", `--outfile=${baselineBundle}`, "--log-level=warning",
+  ], { cwd: root, stdio: "inherit" });
+}
+
+const BASE_VARS = () => ({
+  ...defaultVars(),
+  GREETING: "Thank you for calling Acme support. Transferring you now.",
+});
+
+async function startBaseline() {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: baselineBundle,
+    compatibilityDate: "2025-09-01",
+    bindings: BASE_VARS(),
+    kvNamespaces: ["CALL_EVENTS"],
+    port: 0,
+    host: "127.0.0.1",
+    log: new Log(LogLevel.WARN),
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, dispose: () => mf.dispose() };
+}
+
+/**
+ * Our worker with exactly the baseline's bindings (KV written directly, as
+ * with `wrangler deploy --env free`; no assets router, no rate limiter), so
+ * the comparison is between the two workers' code and nothing else.
+ */
+async function startOurs(scriptDir = path.join(root, "build")) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: path.join(scriptDir, "index.js"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2025-09-01",
+    bindings: BASE_VARS(),
+    kvNamespaces: ["CALL_EVENTS"],
+    port: 0,
+    host: "127.0.0.1",
+    log: new Log(LogLevel.WARN),
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, dispose: () => mf.dispose() };
+}
+
+const agentFor = () => new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function request(agent, url, { method = "GET", body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    });
+    req.on("error", reject);
+    if (body) req.end(body);
+    else req.end();
+  });
+}
+
+let counter = 0;
+const ROUTES = {
+  auth: () => ({ path: "/auth" }),
+  answer: () => {
+    const n = (counter++).toString(16).padStart(12, "0");
+    const q = new URLSearchParams({ to: "447700900000", from: "supportuser", uuid: `aaaaaaaa-0000-4000-8000-${n}`, conversation_uuid: `CON-bbbbbbbb-0000-4000-8000-${n}`, custom_data: '{"page":"/"}' });
+    return { path: `/webhooks/answer?${q}` };
+  },
+  event: () => {
+    const n = (counter++).toString(16).padStart(12, "0");
+    const body = JSON.stringify({
+      from: "447700900000", to: "447700900001", uuid: `aaaaaaaa-0000-4000-8000-${n}`, conversation_uuid: `CON-bbbbbbbb-0000-4000-8000-${n}`,
+      status: "completed", direction: "outbound", timestamp: new Date().toISOString(), duration: "42", price: "0.0072", rate: "0.0103", network: "23410",
+    });
+    return { path: "/webhooks/event", method: "POST", body, headers: { "content-type": "application/json" } };
+  },
+};
+
+/** A fixed-concurrency closed loop for `seconds`; latencies of the counted part. */
+async function load(url, route, seconds) {
+  const agent = agentFor();
+  const latencies = [];
+  let errors = 0;
+  const warmupEnd = Date.now() + 500;
+  const end = warmupEnd + seconds * 1000;
+  let countedFrom = null;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        const r = ROUTES[route]();
+        const res = await request(agent, url + r.path, r);
+        if (Date.now() < warmupEnd) continue;
+        countedFrom ??= Date.now();
+        if (res.status !== 200) errors += 1;
+        latencies.push(res.ms);
+      }
+    }),
+  );
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { requests: latencies.length, errors, rps: latencies.length / ((Date.now() - countedFrom) / 1000), p50: pct(50), p99: pct(99) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function perToken(url, strategy, n) {
+  const agent = agentFor();
+  const time = async (count) => {
+    const samples = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await request(agent, `${url}/bench/sign?strategy=${strategy}&n=${count}`);
+      if (r.status !== 200) throw new Error(`/bench/sign ${strategy} answered ${r.status}`);
+      samples.push(r.ms);
+    }
+    return median(samples.slice(2)); // the first two warm the isolate and import the key
+  };
+  const one = await time(1);
+  const many = await time(n);
+  agent.destroy();
+  // The slope removes the fixed cost of a request.
+  return (many - one) / (n - 1);
+}
+
+async function coldStart(start, times = 5) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    const w = await start();
+    const agent = agentFor();
+    const r = await request(agent, `${w.url}/auth`);
+    samples.push(performance.now() - t0);
+    agent.destroy();
+    await w.dispose();
+    if (r.status !== 200) throw new Error(`cold /auth answered ${r.status}`);
+  }
+  return median(samples);
+}
+
+function size(file) {
+  const bytes = readFileSync(file);
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+
+const fmt = (n, d = 1) => (n >= 100 ? n.toFixed(0) : n.toFixed(d));
+
+async function main() {
+  buildEverything();
+  const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, settings: { seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY }, routes: {} };
+
+  step("starting both workers in workerd");
+  const [ours, base] = await Promise.all([startOurs(), startBaseline()]);
+  try {
+    for (const route of Object.keys(ROUTES)) {
+      const runs = { ours: [], baseline: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        step(`${route}: round ${round + 1}/${ROUNDS}`);
+        runs.ours.push(await load(ours.url, route, SECONDS));
+        runs.baseline.push(await load(base.url, route, SECONDS));
+      }
+      const pick = (side, key) => median(runs[side].map((r) => r[key]));
+      results.routes[route] = {
+        ours: { rps: pick("ours", "rps"), p50_ms: pick("ours", "p50"), p99_ms: pick("ours", "p99"), errors: runs.ours.reduce((a, r) => a + r.errors, 0) },
+        baseline: { rps: pick("baseline", "rps"), p50_ms: pick("baseline", "p50"), p99_ms: pick("baseline", "p99"), errors: runs.baseline.reduce((a, r) => a + r.errors, 0) },
+      };
+      const r = results.routes[route];
+      r.rps_ratio = r.ours.rps / r.baseline.rps;
+      r.p99_ratio = r.ours.p99_ms / r.baseline.p99_ms;
+    }
+  } finally {
+    await Promise.all([ours.dispose(), base.dispose()]);
+  }
+
+  step("signing cost per token inside workerd");
+  const variant = await startOurs(benchBuild);
+  const baseForSign = await startBaseline();
+  try {
+    results.signing_ms_per_token = {
+      rust_jwt_compact_rsa: await perToken(variant.url, "rust", 8),
+      webcrypto_from_rust: await perToken(variant.url, "webcrypto", 40),
+      jose_webcrypto_js: await perToken(baseForSign.url, "jose", 40),
+    };
+  } finally {
+    await Promise.all([variant.dispose(), baseForSign.dispose()]);
+  }
+
+  step("cold starts");
+  results.cold_start_ms = { ours: await coldStart(() => startOurs()), baseline: await coldStart(startBaseline) };
+  results.cold_start_ms.ratio = results.cold_start_ms.ours / results.cold_start_ms.baseline;
+
+  results.size_bytes = {
+    ours_wasm: size(path.join(root, "build/index_bg.wasm")),
+    ours_js: size(path.join(root, "build/index.js")),
+    ours_wasm_with_rust_signer: size(path.join(benchBuild, "index_bg.wasm")),
+    baseline_js: size(baselineBundle),
+  };
+
+  // The table.
+  const lines = [];
+  lines.push(`benchmark: ${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node}; ${CONCURRENCY} concurrent, ${ROUNDS}×${SECONDS}s per side, loopback`);
+  lines.push("");
+  lines.push("| route | ours req/s | baseline req/s | ratio | ours p50/p99 ms | baseline p50/p99 ms | p99 ratio |");
+  lines.push("|---|---|---|---|---|---|---|");
+  for (const [route, r] of Object.entries(results.routes)) {
+    lines.push(`| ${route} | ${fmt(r.ours.rps)} | ${fmt(r.baseline.rps)} | ${r.rps_ratio.toFixed(2)}× | ${fmt(r.ours.p50_ms, 2)} / ${fmt(r.ours.p99_ms, 2)} | ${fmt(r.baseline.p50_ms, 2)} / ${fmt(r.baseline.p99_ms, 2)} | ${r.p99_ratio.toFixed(2)} |`);
+  }
+  const s = results.signing_ms_per_token;
+  lines.push("");
+  lines.push(`RS256 per token in workerd: pure Rust (jwt-compact + rsa) ${s.rust_jwt_compact_rsa.toFixed(2)} ms; WebCrypto from Rust ${s.webcrypto_from_rust.toFixed(2)} ms; jose (JS) ${s.jose_webcrypto_js.toFixed(2)} ms`);
+  const z = results.size_bytes;
+  const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
+  lines.push(`size: ours wasm ${kib(z.ours_wasm.raw)} raw / ${kib(z.ours_wasm.gzip)} gzip (+ JS ${kib(z.ours_js.gzip)} gzip); with the pure-Rust signer ${kib(z.ours_wasm_with_rust_signer.raw)} / ${kib(z.ours_wasm_with_rust_signer.gzip)}; baseline JS ${kib(z.baseline_js.raw)} / ${kib(z.baseline_js.gzip)}`);
+  const c = results.cold_start_ms;
+  lines.push(`cold start (new workerd → first /auth): ours ${fmt(c.ours)} ms, baseline ${fmt(c.baseline)} ms, ratio ${c.ratio.toFixed(2)}`);
+  console.log(lines.join("\n"));
+
+  mkdirSync(path.join(root, "bench/results"), { recursive: true });
+  const out = path.join(root, "bench/results", `${results.date.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  console.log(`\nsaved ${path.relative(root, out)}`);
+}
+
+await main();
