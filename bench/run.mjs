@@ -29,6 +29,9 @@ const { values: opts } = parseArgs({
     seconds: { type: "string", default: "4" },
     rounds: { type: "string", default: "2" },
     concurrency: { type: "string", default: "8" },
+    routes: { type: "string", default: "auth,answer,event,not_found" },
+    kv: { type: "string", default: "memory,local" },
+    quick: { type: "boolean", default: false }, // routes only: no signing, cold start or rebuild of the variant
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -43,10 +46,11 @@ function step(message) {
 
 function buildEverything() {
   const env = { ...process.env, PATH: `${os.homedir()}/.cargo/bin:${process.env.PATH}` };
-  if (!existsSync(path.join(root, "build/index.js"))) {
+  if (!existsSync(path.join(root, "build/index.js")) || process.env.BENCH_REBUILD) {
     step("building the worker (scripts/build.sh)");
     execFileSync("sh", ["scripts/build.sh"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   }
+  if (opts.quick) return;
   step("building the benchmark variant with both signers (feature bench-signers)");
   execFileSync("sh", ["scripts/build.sh", "--features", "bench-signers"], {
     cwd: root, env: { ...env, OUT_DIR: "target/bench-build" }, stdio: ["ignore", "ignore", "inherit"],
@@ -57,6 +61,52 @@ function buildEverything() {
   ], { cwd: root, stdio: "inherit" });
 }
 
+// An in-memory KV namespace, bound in both workers in place of Miniflare's
+// (which stores every value through SQLite and blob files, so its cost and
+// its noise would drown the workers' own). Runs inside each worker's isolate.
+const MEMORY_KV = `
+const store = new Map();
+export default function () {
+  return {
+    async get(key, type) {
+      const e = store.get(key);
+      if (!e) return null;
+      return type === "json" || type?.type === "json" ? JSON.parse(e.value) : e.value;
+    },
+    async getWithMetadata(key) {
+      const e = store.get(key);
+      return e ? { value: e.value, metadata: e.metadata ?? null } : { value: null, metadata: null };
+    },
+    async put(key, value, options = {}) {
+      store.set(key, { value: String(value), metadata: options.metadata });
+    },
+    async list({ prefix = "" } = {}) {
+      const keys = [...store.keys()].filter((k) => k.startsWith(prefix)).sort().map((name) => ({ name, metadata: store.get(name).metadata }));
+      return { keys, list_complete: true };
+    },
+    async delete(key) {
+      store.delete(key);
+    },
+  };
+}`;
+
+let kvMode = "local";
+function kvOptions() {
+  return kvMode === "memory"
+    ? { workers: undefined, wrappedBindings: { CALL_EVENTS: { scriptName: "memory-kv" } } }
+    : { kvNamespaces: ["CALL_EVENTS"] };
+}
+function withKv(worker) {
+  const kv = kvOptions();
+  if (!kv.wrappedBindings) return { ...worker, kvNamespaces: kv.kvNamespaces };
+  return {
+    workers: [
+      { name: "worker", ...worker, wrappedBindings: kv.wrappedBindings },
+      { name: "memory-kv", modules: [{ type: "ESModule", path: "memory-kv.mjs", contents: MEMORY_KV }] },
+    ],
+  };
+}
+
 const BASE_VARS = () => ({
   ...defaultVars(),
   GREETING: "Thank you for calling Acme support. Transferring you now.",
@@ -64,14 +114,10 @@ const BASE_VARS = () => ({
 
 async function startBaseline() {
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: baselineBundle,
-    compatibilityDate: "2025-09-01",
-    bindings: BASE_VARS(),
-    kvNamespaces: ["CALL_EVENTS"],
     port: 0,
     host: "127.0.0.1",
     log: new Log(LogLevel.WARN),
+    ...withKv({ modules: true, scriptPath: baselineBundle, compatibilityDate: "2025-09-01", bindings: BASE_VARS() }),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };
@@ -84,15 +130,16 @@ async function startBaseline() {
  */
 async function startOurs(scriptDir = path.join(root, "build")) {
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: path.join(scriptDir, "index.js"),
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-    compatibilityDate: "2025-09-01",
-    bindings: BASE_VARS(),
-    kvNamespaces: ["CALL_EVENTS"],
     port: 0,
     host: "127.0.0.1",
     log: new Log(LogLevel.WARN),
+    ...withKv({
+      modules: true,
+      scriptPath: path.join(scriptDir, "index.js"),
+      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+      compatibilityDate: "2025-09-01",
+      bindings: BASE_VARS(),
+    }),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };
@@ -116,6 +163,8 @@ function request(agent, url, { method = "GET", body, headers = {} } = {}) {
 let counter = 0;
 const ROUTES = {
   auth: () => ({ path: "/auth" }),
+  // A JSON 404: no work at all, so this is each runtime's fixed cost per request.
+  not_found: () => ({ path: "/no/such/route" }),
   answer: () => {
     const n = (counter++).toString(16).padStart(12, "0");
     const q = new URLSearchParams({ to: "447700900000", from: "supportuser", uuid: `aaaaaaaa-0000-4000-8000-${n}`, conversation_uuid: `CON-bbbbbbbb-0000-4000-8000-${n}`, custom_data: '{"page":"/"}' });
@@ -203,29 +252,38 @@ async function main() {
   buildEverything();
   const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, settings: { seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY }, routes: {} };
 
-  step("starting both workers in workerd");
+  for (const mode of opts.kv.split(",")) {
+  kvMode = mode;
+  results.routes[mode] = {};
+  step(`starting both workers in workerd (${mode} KV)`);
   const [ours, base] = await Promise.all([startOurs(), startBaseline()]);
   try {
-    for (const route of Object.keys(ROUTES)) {
+    for (const route of opts.routes.split(",")) {
       const runs = { ours: [], baseline: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        step(`${route}: round ${round + 1}/${ROUNDS}`);
+        step(`${mode} KV, ${route}: round ${round + 1}/${ROUNDS}`);
         runs.ours.push(await load(ours.url, route, SECONDS));
         runs.baseline.push(await load(base.url, route, SECONDS));
       }
       const pick = (side, key) => median(runs[side].map((r) => r[key]));
-      results.routes[route] = {
+      results.routes[mode][route] = {
         ours: { rps: pick("ours", "rps"), p50_ms: pick("ours", "p50"), p99_ms: pick("ours", "p99"), errors: runs.ours.reduce((a, r) => a + r.errors, 0) },
         baseline: { rps: pick("baseline", "rps"), p50_ms: pick("baseline", "p50"), p99_ms: pick("baseline", "p99"), errors: runs.baseline.reduce((a, r) => a + r.errors, 0) },
       };
-      const r = results.routes[route];
+      const r = results.routes[mode][route];
       r.rps_ratio = r.ours.rps / r.baseline.rps;
       r.p99_ratio = r.ours.p99_ms / r.baseline.p99_ms;
     }
   } finally {
     await Promise.all([ours.dispose(), base.dispose()]);
   }
+  }
+  kvMode = "memory";
 
+  if (opts.quick) {
+    console.log(JSON.stringify(results.routes, null, 1));
+    return;
+  }
   step("signing cost per token inside workerd");
   const variant = await startOurs(benchBuild);
   const baseForSign = await startBaseline();
@@ -254,10 +312,12 @@ async function main() {
   const lines = [];
   lines.push(`benchmark: ${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node}; ${CONCURRENCY} concurrent, ${ROUNDS}×${SECONDS}s per side, loopback`);
   lines.push("");
-  lines.push("| route | ours req/s | baseline req/s | ratio | ours p50/p99 ms | baseline p50/p99 ms | p99 ratio |");
-  lines.push("|---|---|---|---|---|---|---|");
-  for (const [route, r] of Object.entries(results.routes)) {
-    lines.push(`| ${route} | ${fmt(r.ours.rps)} | ${fmt(r.baseline.rps)} | ${r.rps_ratio.toFixed(2)}× | ${fmt(r.ours.p50_ms, 2)} / ${fmt(r.ours.p99_ms, 2)} | ${fmt(r.baseline.p50_ms, 2)} / ${fmt(r.baseline.p99_ms, 2)} | ${r.p99_ratio.toFixed(2)} |`);
+  lines.push("| KV | route | ours req/s | baseline req/s | ratio | ours p50/p99 ms | baseline p50/p99 ms | p99 ratio |");
+  lines.push("|---|---|---|---|---|---|---|---|");
+  for (const [mode, routes] of Object.entries(results.routes)) {
+    for (const [route, r] of Object.entries(routes)) {
+      lines.push(`| ${mode} | ${route} | ${fmt(r.ours.rps)} | ${fmt(r.baseline.rps)} | ${r.rps_ratio.toFixed(2)}× | ${fmt(r.ours.p50_ms, 2)} / ${fmt(r.ours.p99_ms, 2)} | ${fmt(r.baseline.p50_ms, 2)} / ${fmt(r.baseline.p99_ms, 2)} | ${r.p99_ratio.toFixed(2)} |`);
+    }
   }
   const s = results.signing_ms_per_token;
   lines.push("");

@@ -51,7 +51,9 @@ struct Detail<'a> {
     message: &'a str,
 }
 
-/// A response the adapter writes as is.
+/// A response the adapter writes as is; `headers` are the ones specific to
+/// the error (every JSON response also gets Content-Type, `Cache-Control:
+/// no-store` and nosniff from the adapter).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorResponse {
     pub status: u16,
@@ -140,7 +142,7 @@ impl AppError {
             },
         })
         .expect("an error body is plain strings");
-        let mut headers = vec![("Cache-Control", "no-store".to_owned())];
+        let mut headers = Vec::new();
         match self {
             Self::MethodNotAllowed { allow } => headers.push(("Allow", (*allow).to_owned())),
             Self::RateLimited {

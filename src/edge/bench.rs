@@ -4,10 +4,11 @@
 
 use std::cell::OnceCell;
 
-use jwt_compact::{Algorithm, AlgorithmSignature};
 use jwt_compact::alg::{Rsa, RsaPrivateKey};
+use jwt_compact::{Algorithm, AlgorithmSignature};
 use rsa::pkcs8::DecodePrivateKey;
-use worker::{Env, Response, Url};
+use web_sys::Response;
+use worker::{Env, Url};
 
 use crate::error::AppError;
 use crate::key::PrivateKey;
@@ -37,7 +38,10 @@ impl Signer for RustSigner<'_> {
                     cell.get_or_init(|| parsed)
                 }
             };
-            Ok(Rsa::rs256().sign(key, signing_input).as_bytes().into_owned())
+            Ok(Rsa::rs256()
+                .sign(key, signing_input)
+                .as_bytes()
+                .into_owned())
         })
     }
 }
@@ -97,4 +101,10 @@ pub async fn sign(url: &Url, env: &Env) -> Response {
         200,
         &serde_json::json!({ "strategy": strategy, "n": n, "token": last.map(|t| t.token) }),
     )
+}
+
+/// `/bench/floor`: an empty answer, nothing parsed: the fixed cost of a
+/// workers-rs request, which bench/run.mjs compares with the routes.
+pub fn floor() -> Response {
+    Response::new().expect("an empty Response")
 }

@@ -1,7 +1,7 @@
 //! The event log's storage: a Queue in front of KV when the producer is bound,
 //! KV directly otherwise. Handlers see only `EventLog::append`.
 
-use futures_util::future::join_all;
+use futures_util::future::{join, join_all};
 use worker::{
     Env, KvStore, MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, console_error,
     console_log,
@@ -79,9 +79,17 @@ impl EventLog {
 
     /// Writes records and their calls' index entries; one flag per record,
     /// true when both its event and its call's index are stored.
+    ///
+    /// The index entries are read while the events are written (they do not
+    /// depend on each other), then updated with what was stored.
     pub async fn store(&self, records: &[&LogRecord]) -> Vec<bool> {
-        let puts = records.iter().map(|r| self.put_event(r));
-        let stored: Vec<bool> = join_all(puts).await;
+        let mut index_keys: Vec<&str> = records.iter().map(|r| r.index_key.as_str()).collect();
+        index_keys.sort_unstable();
+        index_keys.dedup();
+        let puts = join_all(records.iter().map(|r| self.put_event(r)));
+        let reads = join_all(index_keys.iter().map(|key| self.read_index(key)));
+        let (stored, existing): (Vec<bool>, Vec<Result<Option<CallSummary>, ()>>) =
+            join(puts, reads).await;
 
         let written: Vec<&LogRecord> = records
             .iter()
@@ -90,11 +98,14 @@ impl EventLog {
             .map(|(r, _)| *r)
             .collect();
         let updates = events::summaries(&written);
-        let indexed = join_all(
-            updates
+        let indexed = join_all(updates.iter().map(|(key, summary)| {
+            let old = index_keys
                 .iter()
-                .map(|(key, summary)| self.update_index(key, summary)),
-        )
+                .position(|k| k == key)
+                .map(|i| existing[i].clone())
+                .unwrap_or(Err(()));
+            self.update_index(key, summary, old)
+        }))
         .await;
         let failed_index: Vec<&str> = updates
             .iter()
@@ -108,6 +119,16 @@ impl EventLog {
             .zip(stored)
             .map(|(r, ok)| ok && !failed_index.contains(&r.index_key.as_str()))
             .collect()
+    }
+
+    async fn read_index(&self, key: &str) -> Result<Option<CallSummary>, ()> {
+        match self.kv.get(key).text_with_metadata::<CallSummary>().await {
+            Ok((_, summary)) => Ok(summary),
+            Err(e) => {
+                console_error!("event log: KV read of a call index failed: {e}");
+                Err(())
+            }
+        }
     }
 
     async fn put_event(&self, record: &LogRecord) -> bool {
@@ -129,21 +150,29 @@ impl EventLog {
 
     /// The index keeps the merge of what it had and what came, so an event
     /// delivered late never turns a completed call back into a ringing one.
-    async fn update_index(&self, key: &str, summary: &CallSummary) -> bool {
+    async fn update_index(
+        &self,
+        key: &str,
+        summary: &CallSummary,
+        existing: Result<Option<CallSummary>, ()>,
+    ) -> bool {
+        let Ok(existing) = existing else {
+            return false;
+        };
+        let merged = match &existing {
+            Some(old) => old.merge(summary),
+            None => summary.clone(),
+        };
+        if existing.as_ref() == Some(&merged) {
+            return true;
+        }
         let result = async {
-            let (_, existing) = self.kv.get(key).text_with_metadata::<CallSummary>().await?;
-            let merged = match &existing {
-                Some(old) => old.merge(summary),
-                None => summary.clone(),
-            };
-            if existing.as_ref() != Some(&merged) {
-                self.kv
-                    .put(key, "")?
-                    .metadata(&merged)?
-                    .expiration_ttl(self.ttl_seconds)
-                    .execute()
-                    .await?;
-            }
+            self.kv
+                .put(key, "")?
+                .metadata(&merged)?
+                .expiration_ttl(self.ttl_seconds)
+                .execute()
+                .await?;
             Ok::<(), worker::kv::KvError>(())
         }
         .await;

@@ -2,7 +2,8 @@
 
 use futures_util::future::join_all;
 use serde::Serialize;
-use worker::{Context, Date, Env, Request, Response, Url, console_error};
+use web_sys::Response;
+use worker::{Context, Date, Env, Request, Url, console_error};
 
 use crate::config::{Config, UserName};
 use crate::error::AppError;
@@ -30,6 +31,11 @@ fn now_ms() -> u64 {
 }
 
 pub async fn handle(mut req: Request, env: Env, ctx: Context) -> Response {
+    // The floor of a workers-rs request (nothing parsed, an empty answer), for bench/run.mjs.
+    #[cfg(feature = "bench-signers")]
+    if req.inner().url().ends_with("/bench/floor") {
+        return super::bench::floor();
+    }
     let Ok(url) = req.url() else {
         return http::error(&AppError::BadRequest(
             "the request URL could not be parsed".into(),

@@ -9,7 +9,7 @@ mod http;
 mod signer;
 mod state;
 
-use worker::{Context, Env, MessageBatch, Request, Response, event};
+use worker::{Context, Env, MessageBatch, Request, event};
 
 #[event(start)]
 fn start() {
@@ -17,7 +17,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
     Ok(handlers::handle(req, env, ctx).await)
 }
 
