@@ -1,6 +1,9 @@
 //! The event log's storage: a Queue in front of KV when the producer is bound,
 //! KV directly otherwise. Handlers see only `EventLog::append`.
 
+use std::cell::OnceCell;
+use std::rc::Rc;
+
 use futures_util::future::{join, join_all};
 use worker::{
     Env, KvStore, MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, console_error,
@@ -25,8 +28,25 @@ pub struct EventLog {
     ttl_seconds: u64,
 }
 
+thread_local! {
+    /// The bindings never change within an isolate; looking them up costs a
+    /// handful of calls into JS, so it is done once.
+    static LOG: OnceCell<Rc<EventLog>> = const { OnceCell::new() };
+}
+
 impl EventLog {
-    pub fn from_env(env: &Env) -> Result<Self, AppError> {
+    /// The isolate's event log (its bindings looked up on first use).
+    pub fn from_env(env: &Env) -> Result<Rc<Self>, AppError> {
+        LOG.with(|cell| {
+            if let Some(log) = cell.get() {
+                return Ok(log.clone());
+            }
+            let log = Rc::new(Self::bind(env)?);
+            Ok(cell.get_or_init(|| log).clone())
+        })
+    }
+
+    fn bind(env: &Env) -> Result<Self, AppError> {
         let kv = env.kv(KV_BINDING).map_err(|_| {
             console_error!("event log: the KV binding {KV_BINDING} is missing");
             AppError::LogUnavailable
@@ -47,12 +67,9 @@ impl EventLog {
         &self.kv
     }
 
-    pub fn via(env: &Env) -> &'static str {
-        if env.queue(QUEUE_BINDING).is_ok() {
-            "queue"
-        } else {
-            "kv"
-        }
+    /// Where events go first: `queue` or `kv`.
+    pub fn via(&self) -> &'static str {
+        if self.queue.is_some() { "queue" } else { "kv" }
     }
 
     /// Takes an event for good: the queue accepted it, or, failing that, KV

@@ -64,7 +64,10 @@ pub async fn handle(mut req: Request, env: Env, ctx: Context) -> Response {
 
 fn health_report(config: &Config, env: &Env) -> Response {
     let rate_limiting = env.rate_limiter(RATE_LIMIT_BINDING).is_ok();
-    let report = health::report(config, EventLog::via(env), rate_limiting);
+    let event_log = EventLog::from_env(env)
+        .map(|log| log.via())
+        .unwrap_or("unavailable");
+    let report = health::report(config, event_log, rate_limiting);
     http::json(report.http_status(), &report)
 }
 
