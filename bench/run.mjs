@@ -31,11 +31,13 @@ const { values: opts } = parseArgs({
     concurrency: { type: "string", default: "8" },
     routes: { type: "string", default: "auth,answer,event,not_found" },
     kv: { type: "string", default: "memory,local" },
-    quick: { type: "boolean", default: false }, // routes only: no signing, cold start or rebuild of the variant
+    parts: { type: "string", default: "routes,signing,cold" },
+    "cold-samples": { type: "string", default: "9" },
   },
 });
 const SECONDS = Number(opts.seconds);
 const ROUNDS = Number(opts.rounds);
+const parts = new Set(opts.parts.split(","));
 const CONCURRENCY = Number(opts.concurrency);
 const benchBuild = path.join(root, "target/bench-build");
 const baselineBundle = path.join(benchBuild, "baseline.mjs");
@@ -50,7 +52,7 @@ function buildEverything() {
     step("building the worker (scripts/build.sh)");
     execFileSync("sh", ["scripts/build.sh"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   }
-  if (opts.quick) return;
+  if (!parts.has("signing")) return;
   step("building the benchmark variant with both signers (feature bench-signers)");
   execFileSync("sh", ["scripts/build.sh", "--features", "bench-signers"], {
     cwd: root, env: { ...env, OUT_DIR: "target/bench-build" }, stdio: ["ignore", "ignore", "inherit"],
@@ -226,19 +228,29 @@ async function perToken(url, strategy, n) {
   return (many - one) / (n - 1);
 }
 
-async function coldStart(start, times = 5) {
-  const samples = [];
-  for (let i = 0; i < times; i++) {
-    const t0 = performance.now();
-    const w = await start();
-    const agent = agentFor();
-    const r = await request(agent, `${w.url}/auth`);
-    samples.push(performance.now() - t0);
-    agent.destroy();
-    await w.dispose();
-    if (r.status !== 200) throw new Error(`cold /auth answered ${r.status}`);
+async function coldStart(start) {
+  const t0 = performance.now();
+  const w = await start();
+  const agent = agentFor();
+  const r = await request(agent, `${w.url}/auth`);
+  const ms = performance.now() - t0;
+  agent.destroy();
+  await w.dispose();
+  if (r.status !== 200) throw new Error(`cold /auth answered ${r.status}`);
+  return ms;
+}
+
+/** Alternating A, B, A, B…: the ratio is the median of pairwise ratios. */
+async function coldStarts(samples) {
+  const ours = [];
+  const baseline = [];
+  const ratios = [];
+  for (let i = 0; i < samples; i++) {
+    ours.push(await coldStart(() => startOurs()));
+    baseline.push(await coldStart(startBaseline));
+    ratios.push(ours.at(-1) / baseline.at(-1));
   }
-  return median(samples);
+  return { ours: median(ours), baseline: median(baseline), ratio: median(ratios) };
 }
 
 function size(file) {
@@ -252,7 +264,7 @@ async function main() {
   buildEverything();
   const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, settings: { seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY }, routes: {} };
 
-  for (const mode of opts.kv.split(",")) {
+  for (const mode of parts.has("routes") ? opts.kv.split(",") : []) {
   kvMode = mode;
   results.routes[mode] = {};
   step(`starting both workers in workerd (${mode} KV)`);
@@ -280,31 +292,30 @@ async function main() {
   }
   kvMode = "memory";
 
-  if (opts.quick) {
-    console.log(JSON.stringify(results.routes, null, 1));
-    return;
-  }
-  step("signing cost per token inside workerd");
-  const variant = await startOurs(benchBuild);
-  const baseForSign = await startBaseline();
-  try {
-    results.signing_ms_per_token = {
-      rust_jwt_compact_rsa: await perToken(variant.url, "rust", 8),
-      webcrypto_from_rust: await perToken(variant.url, "webcrypto", 40),
-      jose_webcrypto_js: await perToken(baseForSign.url, "jose", 40),
-    };
-  } finally {
-    await Promise.all([variant.dispose(), baseForSign.dispose()]);
+  if (parts.has("signing")) {
+    step("signing cost per token inside workerd");
+    const variant = await startOurs(benchBuild);
+    const baseForSign = await startBaseline();
+    try {
+      results.signing_ms_per_token = {
+        rust_jwt_compact_rsa: await perToken(variant.url, "rust", 8),
+        webcrypto_from_rust: await perToken(variant.url, "webcrypto", 40),
+        jose_webcrypto_js: await perToken(baseForSign.url, "jose", 40),
+      };
+    } finally {
+      await Promise.all([variant.dispose(), baseForSign.dispose()]);
+    }
   }
 
-  step("cold starts");
-  results.cold_start_ms = { ours: await coldStart(() => startOurs()), baseline: await coldStart(startBaseline) };
-  results.cold_start_ms.ratio = results.cold_start_ms.ours / results.cold_start_ms.baseline;
+  if (parts.has("cold")) {
+    step("cold starts");
+    results.cold_start_ms = await coldStarts(Number(opts["cold-samples"]));
+  }
 
   results.size_bytes = {
     ours_wasm: size(path.join(root, "build/index_bg.wasm")),
     ours_js: size(path.join(root, "build/index.js")),
-    ours_wasm_with_rust_signer: size(path.join(benchBuild, "index_bg.wasm")),
+    ...(existsSync(path.join(benchBuild, "index_bg.wasm")) ? { ours_wasm_with_rust_signer: size(path.join(benchBuild, "index_bg.wasm")) } : {}),
     baseline_js: size(baselineBundle),
   };
 
@@ -321,12 +332,13 @@ async function main() {
   }
   const s = results.signing_ms_per_token;
   lines.push("");
-  lines.push(`RS256 per token in workerd: pure Rust (jwt-compact + rsa) ${s.rust_jwt_compact_rsa.toFixed(2)} ms; WebCrypto from Rust ${s.webcrypto_from_rust.toFixed(2)} ms; jose (JS) ${s.jose_webcrypto_js.toFixed(2)} ms`);
+  if (s) lines.push(`RS256 per token in workerd: pure Rust (jwt-compact + rsa) ${s.rust_jwt_compact_rsa.toFixed(2)} ms; WebCrypto from Rust ${s.webcrypto_from_rust.toFixed(2)} ms; jose (JS) ${s.jose_webcrypto_js.toFixed(2)} ms`);
   const z = results.size_bytes;
   const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
-  lines.push(`size: ours wasm ${kib(z.ours_wasm.raw)} raw / ${kib(z.ours_wasm.gzip)} gzip (+ JS ${kib(z.ours_js.gzip)} gzip); with the pure-Rust signer ${kib(z.ours_wasm_with_rust_signer.raw)} / ${kib(z.ours_wasm_with_rust_signer.gzip)}; baseline JS ${kib(z.baseline_js.raw)} / ${kib(z.baseline_js.gzip)}`);
+  const rustSigner = z.ours_wasm_with_rust_signer ? `; with the pure-Rust signer ${kib(z.ours_wasm_with_rust_signer.raw)} / ${kib(z.ours_wasm_with_rust_signer.gzip)}` : "";
+  lines.push(`size: ours wasm ${kib(z.ours_wasm.raw)} raw / ${kib(z.ours_wasm.gzip)} gzip (+ JS ${kib(z.ours_js.gzip)} gzip)${rustSigner}; baseline JS ${kib(z.baseline_js.raw)} / ${kib(z.baseline_js.gzip)}`);
   const c = results.cold_start_ms;
-  lines.push(`cold start (new workerd → first /auth): ours ${fmt(c.ours)} ms, baseline ${fmt(c.baseline)} ms, ratio ${c.ratio.toFixed(2)}`);
+  if (c) lines.push(`cold start (new workerd → first /auth): ours ${fmt(c.ours)} ms, baseline ${fmt(c.baseline)} ms, ratio ${c.ratio.toFixed(2)}`);
   console.log(lines.join("\n"));
 
   mkdirSync(path.join(root, "bench/results"), { recursive: true });
