@@ -52,13 +52,41 @@ pub struct LogEntry {
 /// no value reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSummary {
-    /// The status of the newest event seen.
+    /// What happened to the call: the final status of the leg the NCCO
+    /// connected (busy, unanswered, completed, ...) once known, otherwise the
+    /// status of the newest event. The visitor's own leg always ends
+    /// `completed`, which says nothing about whether anyone answered.
     pub status: String,
     /// Milliseconds since the epoch of the oldest and newest events seen.
     pub first_event_ms: u64,
     pub last_event_ms: u64,
+    /// The caller (the visitor's leg) and the destination (the connected leg).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Whether `status` is the connected leg's final status, which later
+    /// events of the visitor's leg must not replace.
+    #[serde(default)]
+    pub outcome_known: bool,
+    /// Whether `to` came from the connected leg.
+    #[serde(default)]
+    pub to_is_destination: bool,
+}
+
+/// Statuses after which a leg is over (Vonage voice event reference).
+pub const FINAL_STATUSES: [&str; 8] = [
+    "completed",
+    "busy",
+    "cancelled",
+    "unanswered",
+    "rejected",
+    "failed",
+    "timeout",
+    "disconnected",
+];
+
+/// The leg the NCCO's connect action created, as Vonage labels it.
+pub fn is_connected_leg(direction: Option<&str>) -> bool {
+    direction == Some("outbound")
 }
 
 /// An event ready to be written: its keys and values, computed once.
@@ -155,6 +183,18 @@ fn record(
     let conversation_uuid = str_field(&map, "conversation_uuid")?;
     let from = str_field(&map, "from")?;
     let to = str_field(&map, "to")?;
+    let direction = str_field(&map, "direction")?;
+    let connected = is_connected_leg(direction.as_deref());
+    let summary = CallSummary {
+        outcome_known: connected && FINAL_STATUSES.contains(&status.as_str()),
+        status: status.clone(),
+        first_event_ms: at_ms,
+        last_event_ms: at_ms,
+        // The connected leg's `from` is our own support number, not the caller.
+        from: if connected { None } else { clip(from.clone()) },
+        to: clip(to.clone()),
+        to_is_destination: connected,
+    };
     let entry = LogEntry {
         received_at: millis_to_rfc3339(received_ms),
         at: millis_to_rfc3339(at_ms),
@@ -162,22 +202,16 @@ fn record(
         call_id: call_id.clone(),
         uuid,
         conversation_uuid,
-        direction: str_field(&map, "direction")?,
-        from: from.clone(),
-        to: to.clone(),
+        direction,
+        from,
+        to,
         raw: Value::Object(map),
     };
     Ok(LogRecord {
         key: event_key(&call_id, at_ms, body),
         index_key: index_key(&day_of(at_ms), &call_id),
         entry,
-        summary: CallSummary {
-            status,
-            first_event_ms: at_ms,
-            last_event_ms: at_ms,
-            from: clip(from),
-            to: clip(to),
-        },
+        summary,
     })
 }
 
@@ -249,19 +283,32 @@ pub fn answer_record(
 
 impl CallSummary {
     /// Combines what is known of one call, whatever order events arrive in:
-    /// the newest event names the status, the first from/to seen stay.
+    /// the connected leg's outcome wins once known, otherwise the newest
+    /// event; the first caller seen and the destination stay.
     pub fn merge(&self, other: &CallSummary) -> CallSummary {
-        let newest = if other.last_event_ms >= self.last_event_ms {
-            other
+        let (older, newer) = if other.last_event_ms >= self.last_event_ms {
+            (self, other)
         } else {
-            self
+            (other, self)
+        };
+        let status_from = match (older.outcome_known, newer.outcome_known) {
+            (true, false) => older,
+            _ => newer,
+        };
+        let to_from = match (self.to_is_destination, other.to_is_destination) {
+            (false, true) => other,
+            (true, false) => self,
+            _ if self.to.is_some() => self,
+            _ => other,
         };
         CallSummary {
-            status: newest.status.clone(),
+            status: status_from.status.clone(),
+            outcome_known: status_from.outcome_known,
             first_event_ms: self.first_event_ms.min(other.first_event_ms),
             last_event_ms: self.last_event_ms.max(other.last_event_ms),
             from: self.from.clone().or_else(|| other.from.clone()),
-            to: self.to.clone().or_else(|| other.to.clone()),
+            to: to_from.to.clone(),
+            to_is_destination: to_from.to_is_destination,
         }
     }
 }
@@ -325,8 +372,10 @@ mod tests {
                 status: "completed".into(),
                 first_event_ms: 1_767_268_805_250,
                 last_event_ms: 1_767_268_805_250,
-                from: Some("447700900000".into()),
+                from: None,
                 to: Some("447700900001".into()),
+                outcome_known: true,
+                to_is_destination: true,
             }
         );
     }
@@ -483,6 +532,65 @@ mod tests {
             "same request, same hash"
         );
         assert!(answer_record(&AnswerRequest::default(), "connect", NOW).is_none());
+    }
+
+    #[test]
+    fn the_connected_legs_outcome_names_the_call() {
+        let event = |direction: &str, status: &str, time: &str, from: &str, to: &str| {
+            let body = format!(
+                r#"{{"conversation_uuid":"{CONV}","uuid":"{LEG}","direction":"{direction}","status":"{status}","timestamp":"{time}","from":"{from}","to":"{to}"}}"#
+            );
+            parse_event(body.as_bytes(), NOW).unwrap()
+        };
+        let app_started = event(
+            "inbound",
+            "started",
+            "2026-01-01T09:00:00Z",
+            "supportuser",
+            "447700900000",
+        );
+        let phone_ringing = event(
+            "outbound",
+            "ringing",
+            "2026-01-01T09:00:02Z",
+            "447700900000",
+            "447700900001",
+        );
+        let phone_busy = event(
+            "outbound",
+            "busy",
+            "2026-01-01T09:00:05Z",
+            "447700900000",
+            "447700900001",
+        );
+        let app_completed = event(
+            "inbound",
+            "completed",
+            "2026-01-01T09:00:06Z",
+            "supportuser",
+            "447700900000",
+        );
+        for order in [
+            [&app_started, &phone_ringing, &phone_busy, &app_completed],
+            [&app_completed, &phone_busy, &phone_ringing, &app_started],
+            [&phone_busy, &app_completed, &app_started, &phone_ringing],
+        ] {
+            let summary = &summaries(&order)[0].1;
+            assert_eq!(
+                summary.status, "busy",
+                "the visitor's leg completing does not hide the outcome"
+            );
+            assert_eq!(summary.from.as_deref(), Some("supportuser"), "the caller");
+            assert_eq!(
+                summary.to.as_deref(),
+                Some("447700900001"),
+                "the destination"
+            );
+            assert_eq!(summary.last_event_ms, app_completed.summary.last_event_ms);
+        }
+        // Before the connected leg ends, the newest event speaks.
+        let summary = &summaries(&[&app_started, &phone_ringing])[0].1;
+        assert_eq!(summary.status, "ringing");
     }
 
     #[test]

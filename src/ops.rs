@@ -8,7 +8,9 @@ use subtle::ConstantTimeEq;
 
 use crate::config::{ConfigError, Secret};
 use crate::error::AppError;
-use crate::events::{CallSummary, LogEntry, day_of, millis_to_rfc3339};
+use crate::events::{
+    CallSummary, FINAL_STATUSES, LogEntry, day_of, is_connected_leg, millis_to_rfc3339,
+};
 
 pub const LIST_LIMIT_DEFAULT: u64 = 50;
 /// KV lists at most 1000 keys a call.
@@ -125,6 +127,8 @@ pub fn call_list(
                 last_event_ms: 0,
                 from: None,
                 to: None,
+                outcome_known: false,
+                to_is_destination: false,
             });
             let item = CallListItem {
                 call_id,
@@ -162,18 +166,6 @@ pub struct CallView {
     pub events: Vec<LogEntry>,
 }
 
-/// Statuses after which a leg is over (Vonage voice event reference).
-const FINAL_STATUSES: [&str; 8] = [
-    "completed",
-    "busy",
-    "cancelled",
-    "unanswered",
-    "rejected",
-    "failed",
-    "timeout",
-    "disconnected",
-];
-
 fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
     match entry.raw.get(field)? {
         Value::String(s) => Some(s.clone()),
@@ -184,39 +176,35 @@ fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
 
 /// A call's timeline from its entries (given in key order, which is time order).
 pub fn call_view(call_id: &str, events: Vec<LogEntry>) -> Option<CallView> {
-    let last = events.last()?;
-    let status = last.status.clone();
-    let started_at = events.first().map(|e| e.at.clone());
-    let ended = events
-        .iter()
-        .rev()
-        .find(|e| FINAL_STATUSES.contains(&e.status.as_str()));
-    // The outbound leg is the one the NCCO connected: its duration is the
-    // time spent talking to support (the visitor's own leg adds the greeting).
+    let is_final = |e: &&LogEntry| FINAL_STATUSES.contains(&e.status.as_str());
+    let connected = |e: &&LogEntry| is_connected_leg(e.direction.as_deref());
+    // What happened: the connected leg's outcome once it is over (the
+    // visitor's leg always ends "completed"), else the newest event.
+    let outcome = events.iter().rev().find(|e| connected(e) && is_final(e));
+    let status = outcome.or(events.last())?.status.clone();
+    let ended = events.iter().rev().find(is_final);
+    // The connected leg's duration is the time spent talking to support (the
+    // visitor's own leg adds the greeting); price likewise.
     let completed = events
         .iter()
         .filter(|e| e.status == "completed")
-        .max_by_key(|e| e.direction.as_deref() == Some("outbound"));
-    // The phone leg has the numbers; the answer entry names the client user.
-    let numbers = events
+        .max_by_key(|e| connected(e));
+    let caller = events
         .iter()
-        .find(|e| e.raw.get("source").is_none() && (e.from.is_some() || e.to.is_some()));
-    let first = events.first();
+        .find(|e| !connected(e) && e.raw.get("source").is_none() && e.from.is_some())
+        .or_else(|| events.iter().find(|e| e.from.is_some()));
+    let destination = events.iter().find(|e| connected(e) && e.to.is_some());
     Some(CallView {
         call_id: call_id.to_owned(),
         status,
-        started_at,
+        started_at: events.first().map(|e| e.at.clone()),
         ended_at: ended.map(|e| e.at.clone()),
         duration_seconds: completed
             .and_then(|e| raw_str(e, "duration"))
             .and_then(|d| d.parse().ok()),
         price: completed.and_then(|e| raw_str(e, "price")),
-        from: numbers
-            .and_then(|e| e.from.clone())
-            .or_else(|| first.and_then(|e| e.from.clone())),
-        to: numbers
-            .and_then(|e| e.to.clone())
-            .or_else(|| first.and_then(|e| e.to.clone())),
+        from: caller.and_then(|e| e.from.clone()),
+        to: destination.or(caller).and_then(|e| e.to.clone()),
         events,
     })
 }
@@ -297,6 +285,8 @@ mod tests {
                 last_event_ms: last,
                 from: None,
                 to: None,
+                outcome_known: false,
+                to_is_destination: false,
             })
         };
         let list = call_list(

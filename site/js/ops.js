@@ -34,6 +34,12 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+function badge(status) {
+  const node = el("span", { className: "badge" }, status);
+  node.dataset.tone = tone(status);
+  return node;
+}
+
 class OpsError extends Error {}
 
 async function api(path) {
@@ -96,13 +102,12 @@ async function showCalls({ day = listState.day, append = false } = {}) {
         el("a", { href: `#call=${encodeURIComponent(call.call_id)}` },
           el("time", { className: "call-time", dateTime: call.last_event_at }, fmtTime(call.last_event_at)),
           el("span", { className: "call-parties" }, parties),
-          Object.assign(el("span", { className: "badge" }, call.status), { dataset: { tone: tone(call.status) } }),
+          badge(call.status),
           el("span", { className: "call-id" }, call.call_id),
         ),
       ),
     );
   }
-  for (const badge of list.querySelectorAll(".badge")) badge.dataset.tone = tone(badge.textContent);
   $("more").hidden = !page.cursor;
   const count = list.children.length;
   message(count ? `${count} call${count === 1 ? "" : "s"} on ${page.day}.` : `No calls on ${page.day}.`);
