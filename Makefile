@@ -31,6 +31,7 @@ check: setup
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features bench-signers -- -D warnings
 	tmp=$$(mktemp -d) && npx wrangler deploy --dry-run --outdir "$$tmp" && npx wrangler deploy --dry-run --env free --outdir "$$tmp/free"
 
 # On demand, not part of `make test`: see bench/README.md.
