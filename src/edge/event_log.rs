@@ -11,11 +11,14 @@ use worker::{
 };
 
 use crate::error::AppError;
-use crate::events::{self, CallSummary, LogRecord};
+use crate::events::{self, CallSummary, LogEntry, LogRecord};
+use crate::ops::ListQuery;
 
 use super::state;
 
 pub const KV_BINDING: &str = "CALL_EVENTS";
+/// A call's events fit in one KV list page; ten pages is a runaway guard.
+const MAX_EVENT_PAGES: usize = 10;
 pub const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";
 /// Backoff bounds for a consumer retry, in seconds (Queues allow up to 12 h;
 /// a few minutes is plenty for KV to come back).
@@ -26,6 +29,11 @@ pub struct EventLog {
     kv: KvStore,
     queue: Option<Queue>,
     ttl_seconds: u64,
+}
+
+fn read_failed(e: worker::kv::KvError) -> AppError {
+    console_error!("event log: KV read failed: {e}");
+    AppError::LogUnavailable
 }
 
 thread_local! {
@@ -63,8 +71,68 @@ impl EventLog {
         })
     }
 
-    pub fn kv(&self) -> &KvStore {
-        &self.kv
+    /// One page of a day's call index, from KV metadata alone, and the
+    /// cursor for the next page.
+    pub async fn calls_of_day(
+        &self,
+        query: &ListQuery,
+    ) -> Result<(Vec<(String, Option<CallSummary>)>, Option<String>), AppError> {
+        let prefix = events::index_prefix(&query.day);
+        let mut list = self.kv.list().prefix(prefix.clone()).limit(query.limit);
+        if let Some(cursor) = &query.cursor {
+            list = list.cursor(cursor.clone());
+        }
+        let page = list.execute().await.map_err(read_failed)?;
+        let calls = page
+            .keys
+            .into_iter()
+            .map(|key| {
+                let call_id = key
+                    .name
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&key.name)
+                    .to_owned();
+                let summary = key
+                    .metadata
+                    .and_then(|m| serde_json::from_value::<CallSummary>(m).ok());
+                (call_id, summary)
+            })
+            .collect();
+        Ok((
+            calls,
+            if page.list_complete {
+                None
+            } else {
+                page.cursor
+            },
+        ))
+    }
+
+    /// Every entry of one call, in key order (which is time order).
+    pub async fn entries_of_call(&self, call_id: &str) -> Result<Vec<LogEntry>, AppError> {
+        let mut keys = Vec::new();
+        let mut cursor = None;
+        for _ in 0..MAX_EVENT_PAGES {
+            let mut list = self.kv.list().prefix(events::event_prefix(call_id));
+            if let Some(c) = cursor.take() {
+                list = list.cursor(c);
+            }
+            let page = list.execute().await.map_err(read_failed)?;
+            keys.extend(page.keys.into_iter().map(|k| k.name));
+            if page.list_complete {
+                break;
+            }
+            cursor = page.cursor;
+        }
+        let values = join_all(keys.iter().map(|k| self.kv.get(k).json::<LogEntry>())).await;
+        let mut entries = Vec::with_capacity(values.len());
+        for value in values {
+            // A key listed but gone since (expired) is skipped, not an error.
+            if let Some(entry) = value.map_err(read_failed)? {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
     }
 
     /// Where events go first: `queue` or `kv`.

@@ -1,13 +1,12 @@
 //! One function per route: read the request, call the core, write the answer.
 
-use futures_util::future::join_all;
 use serde::Serialize;
 use web_sys::Response;
 use worker::{Context, Date, Env, Request, Url, console_error};
 
 use crate::config::{Config, UserName};
 use crate::error::AppError;
-use crate::events::{self, CallSummary, LogEntry};
+use crate::events;
 use crate::ncco::{self, AnswerRequest};
 use crate::origin::{self, RequestSite};
 use crate::routes::{self, Method, Route};
@@ -23,8 +22,6 @@ use super::state;
 const RATE_LIMIT_BINDING: &str = "AUTH_RATE_LIMITER";
 /// The period of that limit, which is how long a refused client should wait.
 const RATE_LIMIT_PERIOD_SECONDS: u32 = 60;
-/// A call's events fit in one KV list page; ten pages is a runaway guard.
-const MAX_EVENT_PAGES: usize = 10;
 
 fn now_ms() -> u64 {
     Date::now().as_millis()
@@ -250,36 +247,7 @@ async fn ops_calls(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         now_ms(),
     )?;
-    let log = EventLog::from_env(env)?;
-    let prefix = events::index_prefix(&query.day);
-    let mut list = log.kv().list().prefix(prefix.clone()).limit(query.limit);
-    if let Some(cursor) = query.cursor {
-        list = list.cursor(cursor);
-    }
-    let page = list.execute().await.map_err(|e| {
-        console_error!("ops: KV list failed: {e}");
-        AppError::LogUnavailable
-    })?;
-    let calls = page
-        .keys
-        .into_iter()
-        .map(|key| {
-            let call_id = key
-                .name
-                .strip_prefix(&prefix)
-                .unwrap_or(&key.name)
-                .to_owned();
-            let summary = key
-                .metadata
-                .and_then(|m| serde_json::from_value::<CallSummary>(m).ok());
-            (call_id, summary)
-        })
-        .collect();
-    let cursor = if page.list_complete {
-        None
-    } else {
-        page.cursor
-    };
+    let (calls, cursor) = EventLog::from_env(env)?.calls_of_day(&query).await?;
     Ok(http::json(200, &ops::call_list(&query.day, calls, cursor)))
 }
 
@@ -290,33 +258,7 @@ async fn ops_call(
     call_id: &str,
 ) -> Result<Response, AppError> {
     ops::authorize(&config.ops_token, header(req, "Authorization").as_deref())?;
-    let log = EventLog::from_env(env)?;
-    let unavailable = |e: worker::kv::KvError| {
-        console_error!("ops: KV read failed: {e}");
-        AppError::LogUnavailable
-    };
-    let mut keys = Vec::new();
-    let mut cursor = None;
-    for _ in 0..MAX_EVENT_PAGES {
-        let mut list = log.kv().list().prefix(events::event_prefix(call_id));
-        if let Some(c) = cursor.take() {
-            list = list.cursor(c);
-        }
-        let page = list.execute().await.map_err(unavailable)?;
-        keys.extend(page.keys.into_iter().map(|k| k.name));
-        if page.list_complete {
-            break;
-        }
-        cursor = page.cursor;
-    }
-    let values = join_all(keys.iter().map(|k| log.kv().get(k).json::<LogEntry>())).await;
-    let mut entries = Vec::with_capacity(values.len());
-    for value in values {
-        // A key listed but gone (expired meanwhile) is skipped, not an error.
-        if let Some(entry) = value.map_err(unavailable)? {
-            entries.push(entry);
-        }
-    }
+    let entries = EventLog::from_env(env)?.entries_of_call(call_id).await?;
     let view = ops::call_view(call_id, entries).ok_or(AppError::NotFound)?;
     Ok(http::json(200, &view))
 }
