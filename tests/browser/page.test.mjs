@@ -94,6 +94,12 @@ describe("a call", () => {
         assert.equal(await page.locator("#timer").textContent(), "0:00");
         await page.clock.runFor(65_000);
         assert.equal(await page.locator("#timer").textContent(), "1:05", "the timer runs");
+        assert.ok(await page.evaluate((w) => document.documentElement.scrollWidth <= w, width), "no horizontal scrolling");
+        assert.equal(
+          await page.locator(".indicator").evaluate((el) => getComputedStyle(el).animationName),
+          "none",
+          "reduced motion: the pulsing indicator stands still",
+        );
         await screenshot(page, `${width}-4-in-call`);
 
         await page.evaluate(() => window.__fake.emit("callHangup", "call-1", {}, "REMOTE_HANGUP"));
