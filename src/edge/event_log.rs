@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::events::{self, CallSummary, LogEntry, LogRecord};
 use crate::ops::ListQuery;
 
+use super::raw_kv::RawKv;
 use super::state;
 
 pub const KV_BINDING: &str = "CALL_EVENTS";
@@ -26,9 +27,11 @@ const RETRY_DELAY_MIN: u32 = 2;
 const RETRY_DELAY_MAX: u32 = 300;
 
 pub struct EventLog {
+    /// For ops reads.
     kv: KvStore,
+    /// For the webhook's writes (see raw_kv.rs).
+    writer: RawKv,
     queue: Option<Queue>,
-    ttl_seconds: u64,
 }
 
 fn read_failed(e: worker::kv::KvError) -> AppError {
@@ -55,19 +58,18 @@ impl EventLog {
     }
 
     fn bind(env: &Env) -> Result<Self, AppError> {
-        let kv = env.kv(KV_BINDING).map_err(|_| {
+        let missing = || {
             console_error!("event log: the KV binding {KV_BINDING} is missing");
             AppError::LogUnavailable
-        })?;
-        let config = state::config(env);
-        let days = config
+        };
+        let days = state::config(env)
             .event_ttl_days
             .clone()
             .unwrap_or(crate::config::EVENT_TTL_DEFAULT_DAYS);
         Ok(Self {
-            kv,
+            kv: env.kv(KV_BINDING).map_err(|_| missing())?,
+            writer: RawKv::bind(env, KV_BINDING, events::ttl_seconds(days)).ok_or_else(missing)?,
             queue: env.queue(QUEUE_BINDING).ok(),
-            ttl_seconds: events::ttl_seconds(days),
         })
     }
 
@@ -207,26 +209,21 @@ impl EventLog {
     }
 
     async fn read_index(&self, key: &str) -> Result<Option<CallSummary>, ()> {
-        match self.kv.get(key).text_with_metadata::<CallSummary>().await {
-            Ok((_, summary)) => Ok(summary),
-            Err(e) => {
-                console_error!("event log: KV read of a call index failed: {e}");
-                Err(())
-            }
-        }
+        let parsed = match self.writer.metadata_json(key).await {
+            Ok(None) => return Ok(None),
+            Ok(Some(json)) => serde_json::from_str(&json).map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        parsed
+            .map(Some)
+            .map_err(|e| console_error!("event log: KV read of a call index failed: {e}"))
     }
 
     async fn put_event(&self, record: &LogRecord) -> bool {
-        let result = async {
-            let value = serde_json::to_string(&record.entry)?;
-            self.kv
-                .put(&record.key, value)?
-                .expiration_ttl(self.ttl_seconds)
-                .execute()
-                .await?;
-            Ok::<(), Box<dyn std::error::Error>>(())
-        }
-        .await;
+        let result = match serde_json::to_string(&record.entry) {
+            Ok(value) => self.writer.put(&record.key, &value).await,
+            Err(e) => Err(e.to_string()),
+        };
         if let Err(e) = &result {
             console_error!("event log: KV put of an event failed: {e}");
         }
@@ -251,16 +248,10 @@ impl EventLog {
         if existing.as_ref() == Some(&merged) {
             return true;
         }
-        let result = async {
-            self.kv
-                .put(key, "")?
-                .metadata(&merged)?
-                .expiration_ttl(self.ttl_seconds)
-                .execute()
-                .await?;
-            Ok::<(), worker::kv::KvError>(())
-        }
-        .await;
+        let result = match serde_json::to_string(&merged) {
+            Ok(json) => self.writer.put_metadata(key, &json).await,
+            Err(e) => Err(e.to_string()),
+        };
         if let Err(e) = &result {
             console_error!("event log: KV index update failed: {e}");
         }

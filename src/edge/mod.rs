@@ -6,6 +6,7 @@ mod bench;
 mod event_log;
 mod handlers;
 mod http;
+mod raw_kv;
 mod signer;
 mod state;
 
