@@ -6,14 +6,14 @@
 // KV), both in workerd with local KV, and reports:
 //   - requests/s and p50/p99 latency at a fixed concurrency for /auth,
 //     /webhooks/answer and /webhooks/event, with the ratio ours/baseline
-//     (the two alternate, round after round, so drift hits both alike);
+//     (the two alternate, round after round, and the ratio is the median of the rounds' pairwise ratios);
 //   - the cost per token of each RS256 strategy inside workerd (pure Rust via
 //     jwt-compact + rsa, WebCrypto from Rust, jose in JS), from a benchmark
 //     build of the worker (feature bench-signers);
 //   - wasm size (raw, gzip) and cold start (new workerd process → first /auth).
 // Prints a table and writes bench/results/<time>.json.
 //
-//   node bench/run.mjs [--seconds 4] [--rounds 2] [--concurrency 8]
+//   node bench/run.mjs [--seconds 2] [--rounds 6] [--concurrency 8] [--parts routes,signing,cold] [--kv memory,local]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -26,8 +26,8 @@ import { defaultVars, root } from "../tests/helpers/worker.mjs";
 
 const { values: opts } = parseArgs({
   options: {
-    seconds: { type: "string", default: "4" },
-    rounds: { type: "string", default: "2" },
+    seconds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "6" },
     concurrency: { type: "string", default: "8" },
     routes: { type: "string", default: "auth,answer,event,not_found" },
     kv: { type: "string", default: "memory,local" },
@@ -283,8 +283,9 @@ async function main() {
         baseline: { rps: pick("baseline", "rps"), p50_ms: pick("baseline", "p50"), p99_ms: pick("baseline", "p99"), errors: runs.baseline.reduce((a, r) => a + r.errors, 0) },
       };
       const r = results.routes[mode][route];
-      r.rps_ratio = r.ours.rps / r.baseline.rps;
-      r.p99_ratio = r.ours.p99_ms / r.baseline.p99_ms;
+      // Pairwise, round by round: a drift of the shared machine hits both sides of a pair alike.
+      r.rps_ratio = median(runs.ours.map((o, i) => o.rps / runs.baseline[i].rps));
+      r.p99_ratio = median(runs.ours.map((o, i) => o.p99 / runs.baseline[i].p99));
     }
   } finally {
     await Promise.all([ours.dispose(), base.dispose()]);
