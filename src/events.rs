@@ -4,8 +4,12 @@
 //! of its body), so writing is a blind `put`: no read-modify-write, and a
 //! redelivered body lands on the key it already has.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -31,7 +35,7 @@ pub fn is_vonage_id(id: &str) -> bool {
 }
 
 /// One entry of the log, as stored in KV.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogEntry {
     /// When this service took the event (RFC 3339, UTC).
     pub received_at: String,
@@ -44,8 +48,23 @@ pub struct LogEntry {
     pub direction: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    /// Every field Vonage sent, as sent.
-    pub raw: Value,
+    /// The body Vonage sent, verbatim (whitespace aside): every field is kept
+    /// and nothing is re-encoded on the webhook's path.
+    pub raw: Box<RawValue>,
+}
+
+impl LogEntry {
+    /// One field of the raw body, for readers of the log.
+    pub fn raw_field(&self, name: &str) -> Option<Value> {
+        let mut map: Map<String, Value> = serde_json::from_str(self.raw.get()).ok()?;
+        map.remove(name)
+    }
+
+    /// Whether this is the answer webhook's own entry rather than a Vonage event.
+    pub fn is_answer_webhook(&self) -> bool {
+        self.raw_field("source")
+            .is_some_and(|s| s == "answer_webhook")
+    }
 }
 
 /// What the per-day call index keeps in KV metadata, so listing calls needs
@@ -90,7 +109,7 @@ pub fn is_connected_leg(direction: Option<&str>) -> bool {
 }
 
 /// An event ready to be written: its keys and values, computed once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogRecord {
     pub key: String,
     pub index_key: String,
@@ -98,31 +117,70 @@ pub struct LogRecord {
     pub summary: CallSummary,
 }
 
-fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, AppError> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        // Vonage sends phone numbers as strings, but some tools post them as numbers.
-        Some(Value::Number(n)) if name == "from" || name == "to" => Ok(Some(n.to_string())),
-        Some(_) => Err(AppError::InvalidEvent(format!("`{name}` must be a string"))),
+/// The fields of a Vonage event this service reads, borrowed from the body;
+/// the rest is kept in `raw` untouched. Unknown fields are allowed; a known
+/// field of the wrong type makes the event invalid.
+#[derive(Deserialize)]
+struct EventFields<'a> {
+    #[serde(default, borrow)]
+    uuid: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    call_uuid: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    conversation_uuid: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    status: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    direction: Option<Cow<'a, str>>,
+    #[serde(default)]
+    from: Option<Party>,
+    #[serde(default)]
+    to: Option<Party>,
+    #[serde(default)]
+    recording_url: Option<IgnoredAny>,
+    #[serde(default)]
+    dtmf: Option<IgnoredAny>,
+    #[serde(default)]
+    speech: Option<IgnoredAny>,
+}
+
+/// Vonage sends phone numbers as strings, but some tools post them as numbers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Party {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Party {
+    fn into_string(self) -> String {
+        match self {
+            Party::Text(s) => s,
+            Party::Number(n) => n.to_string(),
+        }
     }
 }
 
 /// The status a person would name the event by: call events carry `status`;
 /// record, input and transfer events are told apart by their fields.
-fn status_of(map: &Map<String, Value>) -> Result<String, AppError> {
-    let status = match str_field(map, "status")? {
-        Some(s) => s,
-        None if map.contains_key("recording_url") => "record".into(),
-        None if map.contains_key("dtmf") || map.contains_key("speech") => "input".into(),
-        None => str_field(map, "type")?.unwrap_or_else(|| "event".into()),
+fn status_of(fields: &EventFields<'_>) -> Result<String, AppError> {
+    let status = match (&fields.status, &fields.kind) {
+        (Some(s), _) => s.as_ref(),
+        (None, _) if fields.recording_url.is_some() => "record",
+        (None, _) if fields.dtmf.is_some() || fields.speech.is_some() => "input",
+        (None, Some(kind)) => kind.as_ref(),
+        (None, None) => "event",
     };
     let valid = (1..=40).contains(&status.len())
         && status
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b':');
     if valid {
-        Ok(status)
+        Ok(status.to_owned())
     } else {
         Err(AppError::InvalidEvent(
             "`status` is not a status name".into(),
@@ -171,48 +229,90 @@ fn clip(s: Option<String>) -> Option<String> {
     s.map(|s| s.chars().take(META_FIELD_MAX_CHARS).collect())
 }
 
-fn record(
+/// What one log entry is made of, before keys and summaries are derived.
+struct Parsed {
     call_id: String,
     status: String,
     at_ms: u64,
-    received_ms: u64,
-    body: &[u8],
-    map: Map<String, Value>,
-) -> Result<LogRecord, AppError> {
-    let uuid = str_field(&map, "uuid")?.or(str_field(&map, "call_uuid")?);
-    let conversation_uuid = str_field(&map, "conversation_uuid")?;
-    let from = str_field(&map, "from")?;
-    let to = str_field(&map, "to")?;
-    let direction = str_field(&map, "direction")?;
-    let connected = is_connected_leg(direction.as_deref());
+    uuid: Option<String>,
+    conversation_uuid: Option<String>,
+    direction: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    raw: Box<RawValue>,
+}
+
+fn record(p: Parsed, received_ms: u64, body: &[u8]) -> LogRecord {
+    let connected = is_connected_leg(p.direction.as_deref());
     let summary = CallSummary {
-        outcome_known: connected && FINAL_STATUSES.contains(&status.as_str()),
-        status: status.clone(),
-        first_event_ms: at_ms,
-        last_event_ms: at_ms,
+        outcome_known: connected && FINAL_STATUSES.contains(&p.status.as_str()),
+        status: p.status.clone(),
+        first_event_ms: p.at_ms,
+        last_event_ms: p.at_ms,
         // The connected leg's `from` is our own support number, not the caller.
-        from: if connected { None } else { clip(from.clone()) },
-        to: clip(to.clone()),
+        from: if connected {
+            None
+        } else {
+            clip(p.from.clone())
+        },
+        to: clip(p.to.clone()),
         to_is_destination: connected,
     };
-    let entry = LogEntry {
-        received_at: millis_to_rfc3339(received_ms),
-        at: millis_to_rfc3339(at_ms),
-        status: status.clone(),
-        call_id: call_id.clone(),
-        uuid,
-        conversation_uuid,
-        direction,
-        from,
-        to,
-        raw: Value::Object(map),
-    };
-    Ok(LogRecord {
-        key: event_key(&call_id, at_ms, body),
-        index_key: index_key(&day_of(at_ms), &call_id),
-        entry,
+    LogRecord {
+        key: event_key(&p.call_id, p.at_ms, body),
+        index_key: index_key(&day_of(p.at_ms), &p.call_id),
         summary,
-    })
+        entry: LogEntry {
+            received_at: millis_to_rfc3339(received_ms),
+            at: millis_to_rfc3339(p.at_ms),
+            status: p.status,
+            call_id: p.call_id,
+            uuid: p.uuid,
+            conversation_uuid: p.conversation_uuid,
+            direction: p.direction,
+            from: p.from,
+            to: p.to,
+            raw: p.raw,
+        },
+    }
+}
+
+/// Vonage's events nest three levels at most. Fields this service does not
+/// read are skipped without serde_json's recursion limit, so the nesting is
+/// bounded here instead: a body nested deeper is refused, not stored.
+const MAX_NESTING: usize = 32;
+
+/// Whether JSON text nests arrays/objects deeper than `max` (brackets inside
+/// strings do not count). The text is still parsed by serde_json afterwards.
+fn nests_deeper_than(body: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        match (in_string, b) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (true, b'"') => in_string = false,
+            (true, _) => {}
+            (false, b'"') => in_string = true,
+            (false, b'[' | b'{') => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            (false, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A body that does not parse is `invalid_json`; one that parses into the
+/// wrong shape (not an object, a field of the wrong type) is `invalid_event`.
+fn refusal(e: serde_json::Error) -> AppError {
+    match e.classify() {
+        serde_json::error::Category::Data => AppError::InvalidEvent(e.to_string()),
+        _ => AppError::InvalidJson(e.to_string()),
+    }
 }
 
 /// Parses and validates a posted event body into what the log stores.
@@ -222,30 +322,51 @@ pub fn parse_event(body: &[u8], received_ms: u64) -> Result<LogRecord, AppError>
             limit_bytes: MAX_BODY_BYTES,
         });
     }
-    // serde_json stops at 128 levels of nesting with an error, not a stack overflow.
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    let Value::Object(map) = value else {
-        return Err(AppError::InvalidEvent("expected a JSON object".into()));
-    };
+    if nests_deeper_than(body, MAX_NESTING) {
+        return Err(AppError::InvalidJson(format!(
+            "nested deeper than {MAX_NESTING} levels"
+        )));
+    }
+    // serde_json validates the fields it skips too.
+    let fields: EventFields<'_> = serde_json::from_slice(body).map_err(refusal)?;
     // The conversation groups every leg of one click-to-call (the visitor's and
     // the phone's); events without one are keyed by their leg.
-    let candidates = ["conversation_uuid", "uuid", "call_uuid"];
+    let ids = [
+        ("conversation_uuid", &fields.conversation_uuid),
+        ("uuid", &fields.uuid),
+        ("call_uuid", &fields.call_uuid),
+    ];
     let mut call_id = None;
-    for name in candidates {
-        if let Some(id) = str_field(&map, name)? {
-            if !is_vonage_id(&id) {
+    for (name, id) in ids {
+        if let Some(id) = id {
+            if !is_vonage_id(id) {
                 return Err(AppError::InvalidId { what: name });
             }
-            call_id.get_or_insert(id);
+            call_id.get_or_insert(id.as_ref());
         }
     }
-    let call_id = call_id.ok_or_else(|| {
-        AppError::InvalidEvent("it has no conversation_uuid, uuid or call_uuid".into())
-    })?;
-    let status = status_of(&map)?;
-    let at_ms = parse_timestamp(str_field(&map, "timestamp")?.as_deref()).unwrap_or(received_ms);
-    record(call_id, status, at_ms, received_ms, body, map)
+    let call_id = call_id
+        .ok_or_else(|| {
+            AppError::InvalidEvent("it has no conversation_uuid, uuid or call_uuid".into())
+        })?
+        .to_owned();
+    let status = status_of(&fields)?;
+    let at_ms = parse_timestamp(fields.timestamp.as_deref()).unwrap_or(received_ms);
+    // Valid JSON (just parsed), so valid UTF-8 and a valid raw value.
+    let text = std::str::from_utf8(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    let raw = RawValue::from_string(text.to_owned()).map_err(refusal)?;
+    let parsed = Parsed {
+        call_id,
+        status,
+        at_ms,
+        uuid: fields.uuid.or(fields.call_uuid).map(Cow::into_owned),
+        conversation_uuid: fields.conversation_uuid.map(Cow::into_owned),
+        direction: fields.direction.map(Cow::into_owned),
+        from: fields.from.map(Party::into_string),
+        to: fields.to.map(Party::into_string),
+        raw,
+    };
+    Ok(record(parsed, received_ms, body))
 }
 
 /// The answer webhook's own entry, so a call shows up before any event does.
@@ -268,17 +389,21 @@ pub fn answer_record(
     map.retain(|_, v| !v.is_null());
     map.insert("source".into(), Value::String("answer_webhook".into()));
     map.insert("ncco".into(), Value::String(outcome.into()));
+    let raw = serde_json::value::to_raw_value(&map).ok()?;
     // Keyed on the request, not the time, so a retried answer request is stored once.
     let body = serde_json::to_vec(request).unwrap_or_default();
-    record(
+    let parsed = Parsed {
         call_id,
-        "answered".into(),
-        received_ms,
-        received_ms,
-        &body,
-        map,
-    )
-    .ok()
+        status: "answered".into(),
+        at_ms: received_ms,
+        uuid: request.uuid.clone(),
+        conversation_uuid: request.conversation_uuid.clone(),
+        direction: None,
+        from: request.from.clone(),
+        to: request.to.clone(),
+        raw,
+    };
+    Some(record(parsed, received_ms, &body))
 }
 
 impl CallSummary {
@@ -365,7 +490,16 @@ mod tests {
         assert_eq!(r.entry.status, "completed");
         assert_eq!(r.entry.at, "2026-01-01T12:00:05.250Z");
         assert_eq!(r.entry.received_at, "2026-01-01T00:00:00.000Z");
-        assert_eq!(r.entry.raw["price"], "0.00720000", "every field is kept");
+        assert_eq!(
+            r.entry.raw_field("price").unwrap(),
+            "0.00720000",
+            "every field is kept"
+        );
+        assert_eq!(
+            r.entry.raw.get(),
+            std::str::from_utf8(&body).unwrap(),
+            "verbatim"
+        );
         assert_eq!(
             r.summary,
             CallSummary {
@@ -477,7 +611,26 @@ mod tests {
             let err = parse_event(body, NOW).unwrap_err();
             assert_eq!(err.code(), *code, "{}", String::from_utf8_lossy(body));
         }
-        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let deep = format!(
+            r#"{{"uuid":"{LEG}","x":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let quoted = format!(
+            r#"{{"uuid":"{LEG}","x":"{}\"{}"}}"#,
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert!(
+            parse_event(quoted.as_bytes(), NOW).is_ok(),
+            "brackets in strings are text"
+        );
+        let nested_ok = format!(
+            r#"{{"uuid":"{LEG}","x":{}{}}}"#,
+            "[".repeat(31),
+            "]".repeat(31)
+        );
+        assert!(parse_event(nested_ok.as_bytes(), NOW).is_ok());
         assert_eq!(
             parse_event(deep.as_bytes(), NOW).unwrap_err().code(),
             "invalid_json"
@@ -520,8 +673,11 @@ mod tests {
         let r = answer_record(&request, "connect", NOW).unwrap();
         assert_eq!(r.entry.status, "answered");
         assert_eq!(r.entry.call_id, CONV);
-        assert_eq!(r.entry.raw["source"], "answer_webhook");
-        assert_eq!(r.entry.raw["custom_data"]["page"], "/pricing");
+        assert_eq!(r.entry.raw_field("source").unwrap(), "answer_webhook");
+        assert_eq!(
+            r.entry.raw_field("custom_data").unwrap()["page"],
+            "/pricing"
+        );
         assert_eq!(
             answer_record(&request, "connect", NOW + 5)
                 .unwrap()

@@ -150,7 +150,7 @@ pub fn call_list(
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CallView {
     pub call_id: String,
     /// The newest event's status.
@@ -167,8 +167,8 @@ pub struct CallView {
 }
 
 fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
-    match entry.raw.get(field)? {
-        Value::String(s) => Some(s.clone()),
+    match entry.raw_field(field)? {
+        Value::String(s) => Some(s),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
@@ -191,7 +191,7 @@ pub fn call_view(call_id: &str, events: Vec<LogEntry>) -> Option<CallView> {
         .max_by_key(|e| connected(e));
     let caller = events
         .iter()
-        .find(|e| !connected(e) && e.raw.get("source").is_none() && e.from.is_some())
+        .find(|e| !connected(e) && !e.is_answer_webhook() && e.from.is_some())
         .or_else(|| events.iter().find(|e| e.from.is_some()));
     let destination = events.iter().find(|e| connected(e) && e.to.is_some());
     Some(CallView {

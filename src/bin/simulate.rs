@@ -675,13 +675,15 @@ Settings: VONAGE_PRIVATE_KEY, VONAGE_APPLICATION_ID, OPS_TOKEN, VONAGE_SIGNATURE
                 .unwrap_or_default();
             println!("  call {} — {}{duration}{price}", view.call_id, view.status);
             for e in &view.events {
-                let source = e.raw.get("source").and_then(Value::as_str);
-                let detail = match source {
-                    Some(_) => format!(
+                let detail = match e.is_answer_webhook() {
+                    true => format!(
                         "answer webhook: {}",
-                        e.raw.get("ncco").and_then(Value::as_str).unwrap_or("?")
+                        e.raw_field("ncco")
+                            .as_ref()
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
                     ),
-                    None => format!(
+                    false => format!(
                         "{} {} → {}",
                         e.direction.as_deref().unwrap_or("-"),
                         e.from.as_deref().unwrap_or("?"),
@@ -697,7 +699,7 @@ Settings: VONAGE_PRIVATE_KEY, VONAGE_APPLICATION_ID, OPS_TOKEN, VONAGE_SIGNATURE
             let mut logged: Vec<String> = view
                 .events
                 .iter()
-                .filter(|e| e.raw.get("source").is_none())
+                .filter(|e| !e.is_answer_webhook())
                 .map(|e| e.status.clone())
                 .collect();
             let mut sent = accepted.to_vec();

@@ -126,12 +126,17 @@ impl EventLog {
             }
             cursor = page.cursor;
         }
-        let values = join_all(keys.iter().map(|k| self.kv.get(k).json::<LogEntry>())).await;
+        // Text, then serde_json: an entry's `raw` is a verbatim JSON value,
+        // which only serde_json's own deserializer can hand over.
+        let values = join_all(keys.iter().map(|k| self.kv.get(k).text())).await;
         let mut entries = Vec::with_capacity(values.len());
         for value in values {
             // A key listed but gone since (expired) is skipped, not an error.
-            if let Some(entry) = value.map_err(read_failed)? {
-                entries.push(entry);
+            if let Some(text) = value.map_err(read_failed)? {
+                match serde_json::from_str::<LogEntry>(&text) {
+                    Ok(entry) => entries.push(entry),
+                    Err(e) => console_error!("event log: skipping an unreadable entry: {e}"),
+                }
             }
         }
         Ok(entries)

@@ -10,7 +10,7 @@ const CONV = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";
 const JSON_CT = { "content-type": "application/json" };
 const ops = { authorization: `Bearer ${OPS_TOKEN}` };
 const event = (over = {}) => JSON.stringify({ uuid: LEG, conversation_uuid: CONV, status: "ringing", timestamp: "2026-01-01T00:00:00Z", ...over });
-const deep = (n) => "[".repeat(n) + "]".repeat(n);
+const deep = (n) => `{"uuid":"${LEG}","x":${"[".repeat(n)}${"]".repeat(n)}}`;
 
 let open; // no signature secret
 let signed; // VONAGE_SIGNATURE_SECRET set
