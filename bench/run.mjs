@@ -93,17 +93,12 @@ export default function () {
 }`;
 
 let kvMode = "local";
-function kvOptions() {
-  return kvMode === "memory"
-    ? { workers: undefined, wrappedBindings: { CALL_EVENTS: { scriptName: "memory-kv" } } }
-    : { kvNamespaces: ["CALL_EVENTS"] };
-}
+/** The KV binding for the current mode, around one worker's options. */
 function withKv(worker) {
-  const kv = kvOptions();
-  if (!kv.wrappedBindings) return { ...worker, kvNamespaces: kv.kvNamespaces };
+  if (kvMode !== "memory") return { ...worker, kvNamespaces: ["CALL_EVENTS"] };
   return {
     workers: [
-      { name: "worker", ...worker, wrappedBindings: kv.wrappedBindings },
+      { name: "worker", ...worker, wrappedBindings: { CALL_EVENTS: { scriptName: "memory-kv" } } },
       { name: "memory-kv", modules: [{ type: "ESModule", path: "memory-kv.mjs", contents: MEMORY_KV }] },
     ],
   };
@@ -114,38 +109,30 @@ const BASE_VARS = () => ({
   GREETING: "Thank you for calling Acme support. Transferring you now.",
 });
 
-async function startBaseline() {
+/** A worker in its own workerd, with the bench's vars and the current KV mode. */
+async function startMiniflare(worker) {
   const mf = new Miniflare({
     port: 0,
     host: "127.0.0.1",
     log: new Log(LogLevel.WARN),
-    ...withKv({ modules: true, scriptPath: baselineBundle, compatibilityDate: "2025-09-01", bindings: BASE_VARS() }),
+    ...withKv({ modules: true, compatibilityDate: "2025-09-01", bindings: BASE_VARS(), ...worker }),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };
 }
+
+const startBaseline = () => startMiniflare({ scriptPath: baselineBundle });
 
 /**
  * Our worker with exactly the baseline's bindings (KV written directly, as
  * with `wrangler deploy --env free`; no assets router, no rate limiter), so
  * the comparison is between the two workers' code and nothing else.
  */
-async function startOurs(scriptDir = path.join(root, "build")) {
-  const mf = new Miniflare({
-    port: 0,
-    host: "127.0.0.1",
-    log: new Log(LogLevel.WARN),
-    ...withKv({
-      modules: true,
-      scriptPath: path.join(scriptDir, "index.js"),
-      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-      compatibilityDate: "2025-09-01",
-      bindings: BASE_VARS(),
-    }),
+const startOurs = (scriptDir = path.join(root, "build")) =>
+  startMiniflare({
+    scriptPath: path.join(scriptDir, "index.js"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
   });
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  return { url, dispose: () => mf.dispose() };
-}
 
 const agentFor = () => new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -166,7 +153,7 @@ let counter = 0;
 const ROUTES = {
   auth: () => ({ path: "/auth" }),
   // A JSON 404: no work at all, so this is each runtime's fixed cost per request.
-  not_found: () => ({ path: "/no/such/route" }),
+  not_found: () => ({ path: "/no/such/route", expect: 404 }),
   answer: () => {
     const n = (counter++).toString(16).padStart(12, "0");
     const q = new URLSearchParams({ to: "447700900000", from: "supportuser", uuid: `aaaaaaaa-0000-4000-8000-${n}`, conversation_uuid: `CON-bbbbbbbb-0000-4000-8000-${n}`, custom_data: '{"page":"/"}' });
@@ -197,7 +184,7 @@ async function load(url, route, seconds) {
         const res = await request(agent, url + r.path, r);
         if (Date.now() < warmupEnd) continue;
         countedFrom ??= Date.now();
-        if (res.status !== 200) errors += 1;
+        if (res.status !== (r.expect ?? 200)) errors += 1;
         latencies.push(res.ms);
       }
     }),

@@ -42,9 +42,6 @@ pub mod var {
     pub const OPS_TOKEN: &str = "OPS_TOKEN";
     pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
     pub const EVENT_TTL_DAYS: &str = "EVENT_TTL_DAYS";
-
-    /// Values that must never appear in a response or a log line.
-    pub const SECRETS: [&str; 3] = [PRIVATE_KEY, SIGNATURE_SECRET, OPS_TOKEN];
 }
 
 /// What is wrong with one variable.

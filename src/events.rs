@@ -188,14 +188,16 @@ fn status_of(fields: &EventFields<'_>) -> Result<String, AppError> {
     }
 }
 
+fn utc(ms: u64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default()
+}
+
 pub fn millis_to_rfc3339(ms: u64) -> String {
-    let time = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default();
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    utc(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 pub fn day_of(ms: u64) -> String {
-    let time = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default();
-    time.format("%Y-%m-%d").to_string()
+    utc(ms).format("%Y-%m-%d").to_string()
 }
 
 /// Vonage's timestamps are RFC 3339 (`2020-01-01T14:00:00.000Z`). One that
@@ -210,7 +212,7 @@ fn short_hash(bytes: &[u8]) -> String {
 }
 
 pub fn event_key(call_id: &str, at_ms: u64, body: &[u8]) -> String {
-    format!("{EVENT_PREFIX}{call_id}/{at_ms:013}-{}", short_hash(body))
+    format!("{}{at_ms:013}-{}", event_prefix(call_id), short_hash(body))
 }
 
 pub fn event_prefix(call_id: &str) -> String {

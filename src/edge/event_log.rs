@@ -17,10 +17,10 @@ use crate::ops::ListQuery;
 use super::raw_kv::RawKv;
 use super::state;
 
-pub const KV_BINDING: &str = "CALL_EVENTS";
+const KV_BINDING: &str = "CALL_EVENTS";
 /// A call's events fit in one KV list page; ten pages is a runaway guard.
 const MAX_EVENT_PAGES: usize = 10;
-pub const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";
+const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";
 /// Backoff bounds for a consumer retry, in seconds (Queues allow up to 12 h;
 /// a few minutes is plenty for KV to come back).
 const RETRY_DELAY_MIN: u32 = 2;
