@@ -28,19 +28,20 @@ build: setup
 # Formatting, lints (native and wasm32) and a deploy dry run: what CI checks besides the tests.
 check: setup
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --features bench-signers -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p bench-signers -- -D warnings
 	tmp=$$(mktemp -d) && npx wrangler deploy --dry-run --outdir "$$tmp" && npx wrangler deploy --dry-run --env free --outdir "$$tmp/free"
 
 # On demand, not part of `make test`: see bench/README.md.
 bench: build
 	node bench/run.mjs
 
-# Plays Vonage against a running worker (default http://localhost:8787).
+# Plays Vonage against a running worker (default http://localhost:8787):
+# make simulate ARGS="--scenario tests/scenarios/busy.json --url http://…"
 simulate:
-	node tools/simulate.mjs $(ARGS)
+	cargo run --quiet -p simulate -- $(ARGS)
 
 clean:
 	rm -rf build target/screenshots .wrangler

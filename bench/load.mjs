@@ -8,16 +8,13 @@
 // The test suite runs it with a smaller N (tests/integration/event-log.test.mjs).
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { callEvents, newConversationId, newLegId } from "../tools/vonage-events.mjs";
+import { newCall, callEvents } from "../tests/helpers/scenarios.mjs";
 
 function plan(events, day) {
   const base = Date.parse(`${day}T01:00:00Z`);
   const bodies = [];
   for (let i = 0; bodies.length < events; i++) {
-    const call = {
-      conversation_uuid: newConversationId(), app_uuid: newLegId(), phone_uuid: newLegId(),
-      support: "447700900000", destination: "447700900001", start: base + i * 2000, duration: 10 + (i % 50),
-    };
+    const call = newCall({ scenario: ["completed", "busy", "unanswered", "cancelled", "failed"][i % 5], start: base + i * 2000 });
     for (const e of callEvents(call)) if (bodies.length < events) bodies.push(e);
   }
   // Vonage does not deliver in order, and many calls run at once.

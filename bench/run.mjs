@@ -8,8 +8,8 @@
 //     /webhooks/answer and /webhooks/event, with the ratio ours/baseline
 //     (the two alternate, round after round, and the ratio is the median of the rounds' pairwise ratios);
 //   - the cost per token of each RS256 strategy inside workerd (pure Rust via
-//     jwt-compact + rsa, WebCrypto from Rust, jose in JS), from a benchmark
-//     build of the worker (feature bench-signers);
+//     jwt-compact + rsa, WebCrypto from Rust, jose in JS), from the signer
+//     benchmark worker (bench/signers, which links the worker's core and signer);
 //   - wasm size (raw, gzip) and cold start (new workerd process → first /auth).
 // Prints a table and writes bench/results/<time>.json.
 //
@@ -53,9 +53,9 @@ function buildEverything() {
     execFileSync("sh", ["scripts/build.sh"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   }
   if (!parts.has("signing")) return;
-  step("building the benchmark variant with both signers (feature bench-signers)");
-  execFileSync("sh", ["scripts/build.sh", "--features", "bench-signers"], {
-    cwd: root, env: { ...env, OUT_DIR: "target/bench-build" }, stdio: ["ignore", "ignore", "inherit"],
+  step("building the signer benchmark worker (bench/signers: pure-Rust RS256 and the worker's WebCrypto signer)");
+  execFileSync("sh", ["scripts/build.sh"], {
+    cwd: root, env: { ...env, CRATE_DIR: "bench/signers", OUT_DIR: "target/bench-build" }, stdio: ["ignore", "ignore", "inherit"],
   });
   step("bundling the baseline worker with esbuild");
   execFileSync(path.join(root, "node_modules/.bin/esbuild"), [
@@ -303,7 +303,7 @@ async function main() {
   results.size_bytes = {
     ours_wasm: size(path.join(root, "build/index_bg.wasm")),
     ours_js: size(path.join(root, "build/index.js")),
-    ...(existsSync(path.join(benchBuild, "index_bg.wasm")) ? { ours_wasm_with_rust_signer: size(path.join(benchBuild, "index_bg.wasm")) } : {}),
+    ...(existsSync(path.join(benchBuild, "index_bg.wasm")) ? { signer_bench_wasm: size(path.join(benchBuild, "index_bg.wasm")) } : {}),
     baseline_js: size(baselineBundle),
   };
 
@@ -323,7 +323,7 @@ async function main() {
   if (s) lines.push(`RS256 per token in workerd: pure Rust (jwt-compact + rsa) ${s.rust_jwt_compact_rsa.toFixed(2)} ms; WebCrypto from Rust ${s.webcrypto_from_rust.toFixed(2)} ms; jose (JS) ${s.jose_webcrypto_js.toFixed(2)} ms`);
   const z = results.size_bytes;
   const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
-  const rustSigner = z.ours_wasm_with_rust_signer ? `; with the pure-Rust signer ${kib(z.ours_wasm_with_rust_signer.raw)} / ${kib(z.ours_wasm_with_rust_signer.gzip)}` : "";
+  const rustSigner = z.signer_bench_wasm ? `; signer benchmark worker (pure-Rust RSA) ${kib(z.signer_bench_wasm.raw)} / ${kib(z.signer_bench_wasm.gzip)}` : "";
   lines.push(`size: ours wasm ${kib(z.ours_wasm.raw)} raw / ${kib(z.ours_wasm.gzip)} gzip (+ JS ${kib(z.ours_js.gzip)} gzip)${rustSigner}; baseline JS ${kib(z.baseline_js.raw)} / ${kib(z.baseline_js.gzip)}`);
   const c = results.cold_start_ms;
   if (c) lines.push(`cold start (new workerd → first /auth): ours ${fmt(c.ours)} ms, baseline ${fmt(c.baseline)} ms, ratio ${c.ratio.toFixed(2)}`);

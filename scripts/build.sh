@@ -1,21 +1,25 @@
 #!/bin/sh
-# Builds the worker (build/index.js + wasm) with the toolchain scripts/setup.sh
+# Builds a worker (build/index.js + wasm) with the toolchain scripts/setup.sh
 # installed: wasm-bindgen from cargo, wasm-opt (binaryen) and esbuild from npm.
 # worker-build would otherwise download them from GitHub, which is neither
 # reproducible nor possible offline.
+#   CRATE_DIR  the crate to build (default: the worker; bench/signers for the benchmark's)
+#   OUT_DIR    where to put it (default: build)
 set -eu
 cd "$(dirname "$0")/.."
-bin="$(pwd)/node_modules/.bin"
+root="$(pwd)"
+bin="$root/node_modules/.bin"
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen || echo "$HOME/.cargo/bin/wasm-bindgen")}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$bin/wasm-opt}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$bin/esbuild}"
-node scripts/vendor-sdk.mjs
-out="${OUT_DIR:-build}"
-worker-build --release --out-dir "$out" "$@"
+crate="${CRATE_DIR:-.}"
+out="$root/${OUT_DIR:-build}"
+[ "$crate" = "." ] && node scripts/vendor-sdk.mjs
+(cd "$crate" && worker-build --release --out-dir "$out" "$@")
 
 # worker-build keeps the wasm "names" section for stack traces; it is a fifth
 # of the file and console_error_panic_hook already reports a panic's message
-# and source location. Stripping it keeps the bundle well under 300 KiB gzipped.
+# and source location. Stripping it keeps the bundle small.
 features="--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling"
 # shellcheck disable=SC2086

@@ -26,9 +26,9 @@ run() {
   rm -f "$log"
 }
 
-run rust cargo test --quiet
-echo "== build: scripts/build.sh (the wasm worker) and cargo build --bin simulate (the Vonage simulator)"
-if sh scripts/build.sh >/tmp/edge-build.log 2>&1 && cargo build --quiet --bin simulate >>/tmp/edge-build.log 2>&1; then
+run rust cargo test --workspace --quiet
+echo "== build: scripts/build.sh (the wasm worker) and cargo build -p simulate (the Vonage simulator)"
+if sh scripts/build.sh >/tmp/edge-build.log 2>&1 && cargo build --quiet -p simulate >>/tmp/edge-build.log 2>&1; then
   run workerd node --test --test-reporter=spec tests/integration/
   run browser node --test --test-reporter=spec --test-concurrency=1 tests/browser/
 else

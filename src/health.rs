@@ -31,7 +31,7 @@ impl Health {
 pub fn report(config: &Config, event_log: &'static str, rate_limiting: bool) -> Health {
     let problems: Vec<HealthProblem> = config
         .problems()
-        .into_iter()
+        .iter()
         .map(|e| HealthProblem {
             variable: e.variable,
             problem: match &e.problem {
@@ -48,7 +48,7 @@ pub fn report(config: &Config, event_log: &'static str, rate_limiting: bool) -> 
         },
         problems,
         signature_checking: config.signature_checking(),
-        ops_api: matches!(config.ops_token, Ok(Some(_))),
+        ops_api: matches!(&config.ops, Ok(o) if o.token.is_some()),
         event_log,
         rate_limiting,
     }

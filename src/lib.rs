@@ -5,17 +5,26 @@
 //! so `cargo test` covers it without a runtime. `edge` is the thin adapter to
 //! the Workers runtime and exists only in the wasm32 build.
 
+pub mod answer;
+pub mod bearer;
 pub mod config;
 pub mod error;
-pub mod events;
 pub mod health;
 pub mod key;
+pub mod log;
 pub mod ncco;
 pub mod ops;
 pub mod origin;
+pub mod phone;
 pub mod routes;
+pub mod secret;
+pub mod time;
 pub mod token;
+pub mod user;
 pub mod webhook;
 
+#[cfg(test)]
+mod testing;
+
 #[cfg(target_arch = "wasm32")]
-mod edge;
+pub mod edge;

@@ -1,9 +1,12 @@
-//! The answer webhook: what Vonage sends us when a call starts, and the NCCO
-//! (Nexmo Call Control Object) we answer with.
+//! NCCOs (Nexmo Call Control Objects): the typed actions this service
+//! answers with, after Vonage's NCCO reference.
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{CallRoute, ConfigError};
+use crate::config::{AnswerSettings, ConfigError};
+
+/// NCCO `talk.text` is limited to 1,500 characters (NCCO reference, talk).
+pub const TALK_TEXT_MAX_CHARS: usize = 1500;
 
 /// The NCCO actions this service uses, typed after Vonage's NCCO reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +35,7 @@ pub const APOLOGY: &str = "Sorry, we cannot connect your call right now. Please 
 
 /// The seed's NCCO: a greeting, then connect the caller to the destination,
 /// presenting the support number as caller id.
-pub fn connect_to_support(route: &CallRoute) -> Ncco {
+pub fn connect_to_support(route: &AnswerSettings) -> Ncco {
     vec![
         Action::Talk {
             text: route.greeting.clone(),
@@ -54,66 +57,20 @@ pub fn apology() -> Ncco {
 
 /// The NCCO for this configuration: connect when we can, apologise when not
 /// (with the reason, for the log).
-pub fn answer(route: Result<CallRoute, ConfigError>) -> (Ncco, Option<ConfigError>) {
+pub fn answer(route: Result<&AnswerSettings, &ConfigError>) -> (Ncco, Option<ConfigError>) {
     match route {
-        Ok(route) => (connect_to_support(&route), None),
-        Err(err) => (apology(), Some(err)),
-    }
-}
-
-/// What Vonage sends to the answer webhook (query string on GET, JSON on
-/// POST). Unknown fields are ignored; every field is optional because a
-/// missing one must never stop a caller from being connected.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct AnswerRequest {
-    #[serde(default)]
-    pub to: Option<String>,
-    #[serde(default)]
-    pub from: Option<String>,
-    #[serde(default)]
-    pub uuid: Option<String>,
-    #[serde(default)]
-    pub conversation_uuid: Option<String>,
-    /// The page's `serverCall(context)`: a JSON string on GET, an object on POST.
-    #[serde(default)]
-    pub custom_data: Option<serde_json::Value>,
-}
-
-impl AnswerRequest {
-    /// From the query pairs of a GET, in order. Repeated keys: the last wins.
-    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut request = Self::default();
-        for (key, value) in pairs {
-            let value = Some(value.to_owned());
-            match key {
-                "to" => request.to = value,
-                "from" => request.from = value,
-                "uuid" => request.uuid = value,
-                "conversation_uuid" => request.conversation_uuid = value,
-                "custom_data" => {
-                    request.custom_data = value
-                        .map(|v| serde_json::from_str(&v).unwrap_or(serde_json::Value::String(v)))
-                }
-                _ => {}
-            }
-        }
-        request
-    }
-
-    /// From a POST body. A body that does not parse still gets an NCCO: the
-    /// caller is waiting on the line.
-    pub fn from_json(body: &[u8]) -> Self {
-        serde_json::from_slice(body).unwrap_or_default()
+        Ok(route) => (connect_to_support(route), None),
+        Err(err) => (apology(), Some(err.clone())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::PhoneNumber;
+    use crate::phone::PhoneNumber;
 
-    fn route() -> CallRoute {
-        CallRoute {
+    fn route() -> AnswerSettings {
+        AnswerSettings {
             greeting: "Thank you for calling Acme support. Transferring you now.".into(),
             support_number: PhoneNumber::parse("447700900000").unwrap(),
             destination_number: PhoneNumber::parse("447700900001").unwrap(),
@@ -137,42 +94,11 @@ mod tests {
             variable: "DESTINATION_PHONE_NUMBER",
             problem: crate::config::Problem::Missing,
         };
-        let (ncco, why) = answer(Err(err.clone()));
+        let (ncco, why) = answer(Err(&err));
         assert_eq!(
             serde_json::to_string(&ncco).unwrap(),
             format!(r#"[{{"action":"talk","text":"{APOLOGY}"}}]"#)
         );
         assert_eq!(why, Some(err));
-    }
-
-    #[test]
-    fn get_queries_carry_custom_data_as_a_json_string() {
-        let request = AnswerRequest::from_query([
-            ("to", "447700900000"),
-            ("from", "supportuser"),
-            ("uuid", "63f61863-4a51-4f6b-86e1-46edebcf9356"),
-            (
-                "conversation_uuid",
-                "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
-            ),
-            ("custom_data", r#"{"page":"/pricing"}"#),
-            ("region_url", "https://api-us-3.vonage.com"),
-        ]);
-        assert_eq!(request.from.as_deref(), Some("supportuser"));
-        assert_eq!(
-            request.custom_data,
-            Some(serde_json::json!({"page": "/pricing"}))
-        );
-    }
-
-    #[test]
-    fn post_bodies_tolerate_unknown_fields_and_garbage() {
-        let request =
-            AnswerRequest::from_json(br#"{"uuid":"abc","custom_data":{"page":"/"},"extra":[1,2]}"#);
-        assert_eq!(request.uuid.as_deref(), Some("abc"));
-        assert_eq!(
-            AnswerRequest::from_json(b"not json"),
-            AnswerRequest::default()
-        );
     }
 }

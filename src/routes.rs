@@ -1,7 +1,7 @@
 //! Method + path → route: the only place that knows the URLs.
 
 use crate::error::AppError;
-use crate::events::is_vonage_id;
+use crate::log::key::is_vonage_id;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {

@@ -9,8 +9,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{TokenSettings, UserName};
+use crate::config::AuthSettings;
 use crate::error::AppError;
+use crate::user::UserName;
 
 /// The ACL paths a Client SDK user needs for in-app voice: the nine of the
 /// original guide's `nexmo jwt:generate` plus `/*/legs/**`, which the current
@@ -81,11 +82,11 @@ pub trait Signer {
 /// The user a token is for: the configured one, or one named in the path that
 /// must be on the allow-list.
 pub fn select_user<'a>(
-    settings: &TokenSettings<'a>,
+    settings: &'a AuthSettings,
     requested: Option<&str>,
 ) -> Result<&'a UserName, AppError> {
     match requested {
-        None => Ok(settings.default_user),
+        None => Ok(&settings.default_user),
         Some(name) => settings
             .allowed_users
             .iter()
@@ -111,14 +112,14 @@ pub fn signing_input(claims: &ClientClaims<'_>) -> String {
 /// Mints a token for `user`, valid from `now` for the configured lifetime.
 /// `jti_bytes` is fresh randomness from the caller (the runtime's CSPRNG).
 pub async fn mint_client_token(
-    settings: &TokenSettings<'_>,
+    settings: &AuthSettings,
     user: &UserName,
     now_seconds: u64,
     jti_bytes: [u8; 16],
     signer: &impl Signer,
 ) -> Result<TokenResponse, AppError> {
     let claims = ClientClaims {
-        application_id: settings.application_id,
+        application_id: &settings.application_id,
         sub: user.as_str(),
         iat: now_seconds,
         exp: now_seconds + settings.ttl_seconds,
@@ -139,8 +140,9 @@ pub async fn mint_client_token(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{self, Config};
+    use crate::config::{self, AuthSettings, Config};
     use crate::key::tests::{test_key, test_key_pem};
+    use crate::testing::block_on;
     use jwt_compact::alg::{Rsa, RsaPublicKey};
     use jwt_compact::{AlgorithmExt, UntrustedToken};
     use rsa::pkcs1v15::SigningKey;
@@ -157,7 +159,7 @@ mod tests {
         }
     }
 
-    fn config(extra: &[(&str, &str)]) -> Config {
+    fn settings(extra: &[(&str, &str)]) -> AuthSettings {
         let pem = test_key_pem();
         let mut vars = vec![
             (
@@ -168,17 +170,8 @@ mod tests {
         ];
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-    }
-
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        // The native signer never awaits anything, so one poll completes it.
-        let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
-        let mut future = std::pin::pin!(future);
-        match future.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => panic!("the native signer should not suspend"),
-        }
+            .auth
+            .unwrap()
     }
 
     #[test]
@@ -192,8 +185,7 @@ mod tests {
 
     #[test]
     fn a_minted_token_verifies_and_carries_exactly_the_documented_claims() {
-        let config = config(&[]);
-        let settings = config.token_settings().unwrap();
+        let settings = settings(&[]);
         let user = select_user(&settings, None).unwrap();
         let response = block_on(mint_client_token(
             &settings,
@@ -238,11 +230,10 @@ mod tests {
 
     #[test]
     fn the_ttl_comes_from_configuration() {
-        let config = config(&[(config::var::TOKEN_TTL, "60")]);
-        let settings = config.token_settings().unwrap();
+        let settings = settings(&[(config::var::TOKEN_TTL, "60")]);
         let response = block_on(mint_client_token(
             &settings,
-            settings.default_user,
+            &settings.default_user,
             10,
             [0; 16],
             &NativeSigner,
@@ -253,8 +244,7 @@ mod tests {
 
     #[test]
     fn only_allow_listed_users_get_tokens_by_name() {
-        let config = config(&[(config::var::CLIENT_USERS, "supportuser,sales")]);
-        let settings = config.token_settings().unwrap();
+        let settings = settings(&[(config::var::CLIENT_USERS, "supportuser,sales")]);
         assert_eq!(
             select_user(&settings, Some("sales")).unwrap().as_str(),
             "sales"
@@ -267,8 +257,7 @@ mod tests {
 
     #[test]
     fn token_settings_need_the_application_and_key() {
-        let config = Config::from_lookup(|_| None);
-        let err = config.token_settings().unwrap_err();
+        let err = Config::from_lookup(|_| None).auth.unwrap_err();
         assert_eq!(err.variable, config::var::APPLICATION_ID);
     }
 }

@@ -13,8 +13,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::Secret;
+use crate::bearer::{self, Bearer};
+use crate::config::SignatureSettings;
 use crate::error::AppError;
+
+/// Vonage's webhook bodies are a few hundred bytes; 64 KiB is generous and
+/// keeps one log entry far below KV's value limit.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The claims we check beyond `iat` (which jwt-compact lifts out).
 #[derive(Debug, Deserialize)]
@@ -31,13 +36,6 @@ pub enum Payload<'a> {
     Body(&'a [u8]),
     /// The query parameters of a GET, in the order they came.
     Query(&'a [(String, String)]),
-}
-
-/// The settings a check needs; built from configuration by the caller.
-pub struct Verifier<'a> {
-    pub secret: &'a Secret,
-    pub application_id: Option<&'a str>,
-    pub max_skew_seconds: u64,
 }
 
 fn reject(why: impl Into<String>) -> AppError {
@@ -68,94 +66,92 @@ pub fn payload_hash(payload: &Payload<'_>) -> String {
     hex::encode(digest)
 }
 
-impl Verifier<'_> {
-    /// Accepts the request only if its bearer token is a valid Vonage
-    /// signature over this very payload, issued within the skew window.
-    pub fn verify(
-        &self,
-        authorization: Option<&str>,
-        payload: &Payload<'_>,
-        now_seconds: u64,
-    ) -> Result<(), AppError> {
-        let header = authorization.ok_or_else(|| reject("missing Authorization header"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| reject("Authorization must be a Bearer token"))?
-            .trim();
-        let untrusted =
-            UntrustedToken::new(token).map_err(|_| reject("the bearer token is not a JWT"))?;
-        // jwt-compact refuses any other `alg` (none, RS256, ...) before
-        // touching the signature; say so plainly.
-        if untrusted.algorithm() != "HS256" {
-            return Err(reject(format!(
-                "algorithm must be HS256, not {:?}",
-                untrusted.algorithm()
-            )));
-        }
-        let key = Hs256Key::new(self.secret.expose().as_bytes());
-        let verified = Hs256
-            .validator::<VonageClaims>(&key)
-            .validate(&untrusted)
-            .map_err(|e| match e {
-                ValidationError::InvalidSignature | ValidationError::InvalidSignatureLen { .. } => {
-                    reject("the signature does not match the signature secret")
-                }
-                ValidationError::MalformedClaims(_) => reject("the token's claims are malformed"),
-                _ => reject("the token is invalid"),
-            })?;
-        let claims = verified.claims();
-
-        let iat = claims
-            .issued_at
-            .ok_or_else(|| reject("the token has no iat"))?
-            .timestamp();
-        let skew = self.max_skew_seconds as i64;
-        let age = now_seconds as i64 - iat;
-        if age > skew {
-            return Err(reject(format!(
-                "the token was issued more than {skew} s ago"
-            )));
-        }
-        if age < -skew {
-            return Err(reject(format!(
-                "the token was issued more than {skew} s in the future"
-            )));
-        }
-        if claims
-            .expiration
-            .is_some_and(|exp| exp.timestamp() + skew < now_seconds as i64)
-        {
-            return Err(reject("the token has expired"));
-        }
-        let theirs = claims.custom.application_id.as_deref();
-        if let (Some(ours), Some(theirs)) = (self.application_id, theirs)
-            && ours != theirs
-        {
-            return Err(reject("the token is for another application"));
-        }
-
-        let claimed = claims
-            .custom
-            .payload_hash
-            .as_deref()
-            .ok_or_else(|| reject("the token has no payload_hash"))?;
-        let actual = payload_hash(payload);
-        let matches: bool = claimed
-            .to_ascii_lowercase()
-            .as_bytes()
-            .ct_eq(actual.as_bytes())
-            .into();
-        if !matches {
-            return Err(reject("payload_hash does not match the request"));
-        }
-        Ok(())
+/// Accepts the request only if its bearer token is a valid Vonage
+/// signature over this very payload, issued within the skew window.
+pub fn verify(
+    settings: &SignatureSettings,
+    authorization: Option<&str>,
+    payload: &Payload<'_>,
+    now_seconds: u64,
+) -> Result<(), AppError> {
+    let token = match bearer::parse(authorization) {
+        Bearer::Absent => return Err(reject("missing Authorization header")),
+        Bearer::NotBearer => return Err(reject("Authorization must be a Bearer token")),
+        Bearer::Token(token) => token,
+    };
+    let untrusted =
+        UntrustedToken::new(token).map_err(|_| reject("the bearer token is not a JWT"))?;
+    // jwt-compact refuses any other `alg` (none, RS256, ...) before
+    // touching the signature; say so plainly.
+    if untrusted.algorithm() != "HS256" {
+        return Err(reject(format!(
+            "algorithm must be HS256, not {:?}",
+            untrusted.algorithm()
+        )));
     }
+    let key = Hs256Key::new(settings.secret.expose().as_bytes());
+    let verified = Hs256
+        .validator::<VonageClaims>(&key)
+        .validate(&untrusted)
+        .map_err(|e| match e {
+            ValidationError::InvalidSignature | ValidationError::InvalidSignatureLen { .. } => {
+                reject("the signature does not match the signature secret")
+            }
+            ValidationError::MalformedClaims(_) => reject("the token's claims are malformed"),
+            _ => reject("the token is invalid"),
+        })?;
+    let claims = verified.claims();
+
+    let iat = claims
+        .issued_at
+        .ok_or_else(|| reject("the token has no iat"))?
+        .timestamp();
+    let skew = settings.max_skew_seconds as i64;
+    let age = now_seconds as i64 - iat;
+    if age > skew {
+        return Err(reject(format!(
+            "the token was issued more than {skew} s ago"
+        )));
+    }
+    if age < -skew {
+        return Err(reject(format!(
+            "the token was issued more than {skew} s in the future"
+        )));
+    }
+    if claims
+        .expiration
+        .is_some_and(|exp| exp.timestamp() + skew < now_seconds as i64)
+    {
+        return Err(reject("the token has expired"));
+    }
+    let theirs = claims.custom.application_id.as_deref();
+    if let (Some(ours), Some(theirs)) = (settings.application_id.as_deref(), theirs)
+        && ours != theirs
+    {
+        return Err(reject("the token is for another application"));
+    }
+
+    let claimed = claims
+        .custom
+        .payload_hash
+        .as_deref()
+        .ok_or_else(|| reject("the token has no payload_hash"))?;
+    let actual = payload_hash(payload);
+    let matches: bool = claimed
+        .to_ascii_lowercase()
+        .as_bytes()
+        .ct_eq(actual.as_bytes())
+        .into();
+    if !matches {
+        return Err(reject("payload_hash does not match the request"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     #[test]
     fn query_json_keeps_the_order_and_escapes_like_json_stringify() {
@@ -177,16 +173,9 @@ mod tests {
     fn signed_webhook_fixtures_from_an_independent_implementation() {
         let fixtures: serde_json::Value =
             serde_json::from_str(include_str!("../tests/fixtures/signed-webhooks.json")).unwrap();
-        let secret = crate::config::Config::from_lookup(|name| {
-            (name == "VONAGE_SIGNATURE_SECRET")
-                .then(|| fixtures["secret"].as_str().unwrap().to_owned())
-        })
-        .signature_secret
-        .unwrap()
-        .unwrap();
-        let verifier = Verifier {
-            secret: &secret,
-            application_id: fixtures["application_id"].as_str(),
+        let settings = SignatureSettings {
+            secret: Secret::new(fixtures["secret"].as_str().unwrap()),
+            application_id: fixtures["application_id"].as_str().map(str::to_owned),
             max_skew_seconds: 300,
         };
         let now = fixtures["now"].as_u64().unwrap();
@@ -213,7 +202,7 @@ mod tests {
                 Some(body) => Payload::Body(body),
                 None => Payload::Query(&pairs),
             };
-            let result = verifier.verify(Some(&header), &payload, now);
+            let result = verify(&settings, Some(&header), &payload, now);
             match case["expect"].as_str() {
                 None => assert_eq!(result, Ok(()), "{name}"),
                 Some(reason) => {
@@ -227,22 +216,14 @@ mod tests {
 
     #[test]
     fn a_missing_or_non_bearer_header_is_refused() {
-        let secret = crate::config::Config::from_lookup(|n| {
-            (n == "VONAGE_SIGNATURE_SECRET").then(|| "x".repeat(40))
-        })
-        .signature_secret
-        .unwrap()
-        .unwrap();
-        let verifier = Verifier {
-            secret: &secret,
+        let settings = SignatureSettings {
+            secret: Secret::new("x".repeat(40)),
             application_id: None,
             max_skew_seconds: 300,
         };
-        let err = verifier.verify(None, &Payload::Body(b"{}"), 0).unwrap_err();
+        let err = verify(&settings, None, &Payload::Body(b"{}"), 0).unwrap_err();
         assert!(err.message().contains("missing Authorization header"));
-        let err = verifier
-            .verify(Some("Basic abc"), &Payload::Body(b"{}"), 0)
-            .unwrap_err();
+        let err = verify(&settings, Some("Basic abc"), &Payload::Body(b"{}"), 0).unwrap_err();
         assert!(err.message().contains("Bearer"));
     }
 

@@ -1,11 +1,5 @@
 // Every state in words: what is happening, and what the visitor can do.
-
-function duration(seconds) {
-  if (seconds == null) return "";
-  const m = Math.floor(seconds / 60);
-  const s = String(seconds % 60).padStart(2, "0");
-  return `${m}:${s}`;
-}
+import { formatDuration } from "./format.js";
 
 const ENDED_BY = {
   you: "You hung up.",
@@ -30,7 +24,7 @@ const ERRORS = {
   call_failed: ["The call could not be placed.", "Please press Call now to try again."],
 };
 
-/** { status, detail, button, retry, lastCall } for a state. */
+/** `{ status, detail }`: the state in words, and what the visitor can do about it. */
 export function describe(state, { company = "our" } = {}) {
   switch (state.name) {
     case "connecting":
@@ -60,7 +54,6 @@ export function describe(state, { company = "our" } = {}) {
 export function describeLastCall(lastCall) {
   if (!lastCall) return "";
   const how = ENDED_BY[lastCall.endedBy] ?? "";
-  return lastCall.duration != null ? `Last call: ${duration(lastCall.duration)}. ${how}` : `Last call: ${how}`;
+  return lastCall.duration != null ? `Last call: ${formatDuration(lastCall.duration)}. ${how}` : `Last call: ${how}`;
 }
 
-export { duration as formatDuration };

@@ -1,25 +1,17 @@
 // The ops page: reads the event log through /ops/calls with the OPS_TOKEN,
 // which stays in sessionStorage (this tab only).
+import { formatDuration } from "./format.js";
+
 const TOKEN_KEY = "opsToken";
 const $ = (id) => document.getElementById(id);
 
-const FINAL_GOOD = new Set(["completed", "answered"]);
-const FINAL_BAD = new Set(["busy", "cancelled", "unanswered", "rejected", "failed", "timeout"]);
-function tone(status) {
-  if (FINAL_GOOD.has(status)) return "good";
-  if (FINAL_BAD.has(status)) return "bad";
-  if (["started", "ringing"].includes(status)) return "live";
-  return "";
-}
+/** The worker says how a call went (`outcome`); the page only picks a colour. */
+const TONES = { answered: "good", missed: "bad", failed: "bad", in_progress: "live", ended: "" };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 const fmtTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "—");
 const fmtDateTime = (iso) => (iso ? dateTimeFormat.format(new Date(iso)) : "—");
-function fmtDuration(seconds) {
-  if (seconds == null) return "—";
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-}
 const today = () => new Date().toISOString().slice(0, 10);
 
 function message(text, kind = "info") {
@@ -34,9 +26,9 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-function badge(status) {
+function badge(status, outcome) {
   const node = el("span", { className: "badge" }, status);
-  node.dataset.tone = tone(status);
+  node.dataset.tone = TONES[outcome] ?? "";
   return node;
 }
 
@@ -102,7 +94,7 @@ async function showCalls({ day = listState.day, append = false } = {}) {
         el("a", { href: `#call=${encodeURIComponent(call.call_id)}` },
           el("time", { className: "call-time", dateTime: call.last_event_at }, fmtTime(call.last_event_at)),
           el("span", { className: "call-parties" }, parties),
-          badge(call.status),
+          badge(call.status, call.outcome),
           el("span", { className: "call-id" }, call.call_id),
         ),
       ),
@@ -145,7 +137,7 @@ async function showCall(id) {
     ["Status", call.status],
     ["Started", fmtDateTime(call.started_at)],
     ["Ended", fmtDateTime(call.ended_at)],
-    ["Duration", fmtDuration(call.duration_seconds)],
+    ["Duration", formatDuration(call.duration_seconds) || "—"],
     ["From", call.from ?? "—"],
     ["To", call.to ?? "—"],
     ["Price", call.price ?? "—"],

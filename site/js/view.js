@@ -1,6 +1,7 @@
 // Renders a controller state into the page. The only module that touches the DOM of the call card.
 import { buttonAction } from "./call-controller.js";
-import { describe, describeLastCall, formatDuration } from "./messages.js";
+import { describe, describeLastCall } from "./messages.js";
+import { formatDuration } from "./format.js";
 
 export function createView(doc = document, { now = () => Date.now() } = {}) {
   const el = {

@@ -1,20 +1,22 @@
 //! One function per route: read the request, call the core, write the answer.
 
 use serde::Serialize;
-use web_sys::Response;
-use worker::{Context, Date, Env, Request, Url, console_error};
+use web_sys::{Request, Response};
+use worker::{Context, Date, Env, console_error, console_warn};
 
-use crate::config::{Config, UserName};
+use crate::answer::AnswerRequest;
+use crate::config::{Config, ConfigError, WebhookSettings};
 use crate::error::AppError;
-use crate::events;
-use crate::ncco::{self, AnswerRequest};
+use crate::log::LogRecord;
+use crate::log::store::{self, Via};
 use crate::origin::{self, RequestSite};
 use crate::routes::{self, Method, Route};
-use crate::webhook::{Payload, Verifier};
-use crate::{health, ops, token};
+use crate::user::UserName;
+use crate::webhook::{self, MAX_BODY_BYTES, Payload};
+use crate::{health, ncco, ops, token};
 
-use super::event_log::EventLog;
-use super::http::{self, header};
+use super::http::{self, RequestUrl, header};
+use super::kv::{CallEventsQueue, Kv};
 use super::signer::WebCryptoSigner;
 use super::state;
 
@@ -27,43 +29,52 @@ fn now_ms() -> u64 {
     Date::now().as_millis()
 }
 
-pub async fn handle(mut req: Request, env: Env, ctx: Context) -> Response {
-    // The floor of a workers-rs request (nothing parsed, an empty answer), for bench/run.mjs.
-    #[cfg(feature = "bench-signers")]
-    if req.inner().url().ends_with("/bench/floor") {
-        return super::bench::floor();
-    }
-    let Ok(url) = req.url() else {
-        return http::error(&AppError::BadRequest(
-            "the request URL could not be parsed".into(),
-        ));
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+    let url = match RequestUrl::of(&req) {
+        Ok(url) => url,
+        Err(e) => return http::error(&e),
     };
-    #[cfg(feature = "bench-signers")]
-    if url.path() == "/bench/sign" {
-        return super::bench::sign(&url, &env).await;
-    }
-    let route = match routes::resolve(Method::parse(req.method().as_ref()), url.path()) {
+    let method = Method::parse(&req.method());
+    let route = match routes::resolve(method, url.path()) {
         Ok(route) => route,
         Err(e) => return http::error(&e),
     };
     let config = state::config(&env);
     let result = match route {
         Route::Health => Ok(health_report(&config, &env)),
-        Route::PageConfig => Ok(page_config(&config)),
+        Route::PageConfig => page_config(&config),
         Route::Auth { user } => auth(&req, &url, &config, &env, user.as_deref()).await,
-        Route::Answer => answer(&mut req, &url, &config, env, &ctx).await,
-        Route::Event => event(&mut req, &config, &env).await,
+        Route::Answer => answer(&req, method, &url, &config, env, &ctx).await,
+        Route::Event => event(&req, &config, &env).await,
         Route::OpsCalls => ops_calls(&req, &url, &config, &env).await,
         Route::OpsCall { call_id } => ops_call(&req, &config, &env, &call_id).await,
     };
     result.unwrap_or_else(|e| http::error(&e))
 }
 
+/// The configuration a route needs, or 503 naming what is wrong.
+fn settings<T>(setting: &Result<T, ConfigError>) -> Result<&T, AppError> {
+    setting
+        .as_ref()
+        .map_err(|e| AppError::NotConfigured(e.clone()))
+}
+
+/// The log's KV store, or 503 when it is not configured or not bound.
+fn log_store(config: &Config, env: &Env) -> Result<Kv, AppError> {
+    let log = settings(&config.log)?;
+    Kv::bind(env, log.ttl_seconds()).ok_or_else(|| {
+        console_error!("event log: the KV binding CALL_EVENTS is missing");
+        AppError::LogUnavailable
+    })
+}
+
 fn health_report(config: &Config, env: &Env) -> Response {
     let rate_limiting = env.rate_limiter(RATE_LIMIT_BINDING).is_ok();
-    let event_log = EventLog::from_env(env)
-        .map(|log| log.via())
-        .unwrap_or("unavailable");
+    let event_log = match (log_store(config, env), CallEventsQueue::bind(env)) {
+        (Err(_), _) => "unavailable",
+        (Ok(_), Some(_)) => Via::Queue.as_str(),
+        (Ok(_), None) => Via::Kv.as_str(),
+    };
     let report = health::report(config, event_log, rate_limiting);
     http::json(report.http_status(), &report)
 }
@@ -74,35 +85,33 @@ struct PageConfig<'a> {
 }
 
 /// What the page shows that follows configuration. Nothing secret.
-fn page_config(config: &Config) -> Response {
-    let company_name = config
-        .company_name
-        .as_deref()
-        .unwrap_or(crate::config::DEFAULT_COMPANY_NAME);
-    http::json(200, &PageConfig { company_name })
+fn page_config(config: &Config) -> Result<Response, AppError> {
+    let page = settings(&config.page)?;
+    Ok(http::json(
+        200,
+        &PageConfig {
+            company_name: &page.company_name,
+        },
+    ))
 }
 
 async fn auth(
     req: &Request,
-    url: &Url,
+    url: &RequestUrl,
     config: &Config,
     env: &Env,
     requested: Option<&str>,
 ) -> Result<Response, AppError> {
-    let allowed = config
-        .allowed_origins
-        .as_deref()
-        .map_err(|e| AppError::NotConfigured(e.clone()))?;
+    let settings = settings(&config.auth)?;
     let origin_header = header(req, "Origin");
     let sec_fetch_site = header(req, "Sec-Fetch-Site");
-    let own_origin = url.origin().ascii_serialization();
     origin::check(
         &RequestSite {
-            own_origin: &own_origin,
+            own_origin: url.origin(),
             origin_header: origin_header.as_deref(),
             sec_fetch_site: sec_fetch_site.as_deref(),
         },
-        allowed,
+        &settings.allowed_origins,
     )?;
     if requested.is_some_and(|name| UserName::parse(name).is_none()) {
         return Err(AppError::BadRequest(format!(
@@ -110,16 +119,15 @@ async fn auth(
             UserName::FORM
         )));
     }
-    let settings = config.token_settings()?;
-    let user = token::select_user(&settings, requested)?;
+    let user = token::select_user(settings, requested)?;
     rate_limit(req, env).await?;
 
     let mut jti = [0u8; 16];
     getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
     let signer = WebCryptoSigner {
-        key: settings.private_key,
+        key: &settings.private_key,
     };
-    let minted = token::mint_client_token(&settings, user, now_ms() / 1000, jti, &signer).await?;
+    let minted = token::mint_client_token(settings, user, now_ms() / 1000, jti, &signer).await?;
     Ok(http::json(200, &minted))
 }
 
@@ -143,53 +151,55 @@ async fn rate_limit(req: &Request, env: &Env) -> Result<(), AppError> {
 }
 
 /// Checks Vonage's signature when a secret is configured.
-fn verify_signature(req: &Request, config: &Config, payload: &Payload<'_>) -> Result<(), AppError> {
-    let secret = config
-        .signature_secret
-        .as_ref()
-        .map_err(|e| AppError::NotConfigured(e.clone()))?;
-    let Some(secret) = secret else {
-        return Ok(());
-    };
-    let verifier = Verifier {
-        secret,
-        application_id: config.application_id.as_deref().ok(),
-        max_skew_seconds: config
-            .signature_skew_seconds
-            .clone()
-            .unwrap_or(crate::config::SIGNATURE_SKEW_DEFAULT_SECONDS),
-    };
-    verifier.verify(
-        header(req, "Authorization").as_deref(),
-        payload,
-        now_ms() / 1000,
-    )
+fn verify_signature(
+    req: &Request,
+    webhooks: &WebhookSettings,
+    payload: &Payload<'_>,
+) -> Result<(), AppError> {
+    match &webhooks.signature {
+        None => Ok(()),
+        Some(signature) => webhook::verify(
+            signature,
+            header(req, "Authorization").as_deref(),
+            payload,
+            now_ms() / 1000,
+        ),
+    }
 }
 
 /// Always an NCCO, unless the request is not from Vonage: a caller is
 /// waiting on the line, so configuration problems get a spoken apology.
 async fn answer(
-    req: &mut Request,
-    url: &Url,
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
     config: &Config,
     env: Env,
     ctx: &Context,
 ) -> Result<Response, AppError> {
-    let request = if req.method() == worker::Method::Get {
-        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        verify_signature(req, config, &Payload::Query(&pairs))?;
+    let webhooks = config.webhooks.as_ref();
+    let request = if method == Method::Get {
+        let pairs = url.query_pairs();
+        if let Ok(webhooks) = webhooks {
+            verify_signature(req, webhooks, &Payload::Query(&pairs))?;
+        }
         AnswerRequest::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     } else {
         // An unreadable or oversized body still gets an NCCO; only a signed
         // deployment needs the exact bytes, and then the check fails on them.
-        let body = http::read_body(req, events::MAX_BODY_BYTES)
+        let body = http::read_body(req, MAX_BODY_BYTES)
             .await
             .unwrap_or_default();
-        verify_signature(req, config, &Payload::Body(&body))?;
+        if let Ok(webhooks) = webhooks {
+            verify_signature(req, webhooks, &Payload::Body(&body))?;
+        }
         AnswerRequest::from_json(&body)
     };
 
-    let (ncco, problem) = ncco::answer(config.call_route());
+    // Without usable webhook settings the request cannot be verified: it
+    // gets the apology, which dials no one and reveals nothing.
+    let route = webhooks.and(config.answer.as_ref());
+    let (ncco, problem) = ncco::answer(route);
     let outcome = match &problem {
         None => "connect",
         Some(why) => {
@@ -197,11 +207,17 @@ async fn answer(
             "apology"
         }
     };
-    if let Some(record) = events::answer_record(&request, outcome, now_ms()) {
+    if let Some(record) = LogRecord::of_answer(&request, outcome, now_ms()) {
         // Recording the answer must neither delay nor fail it.
+        let store = log_store(config, &env);
         ctx.wait_until(async move {
-            let logged = match EventLog::from_env(&env) {
-                Ok(log) => log.append(&record).await.is_ok(),
+            let queue = CallEventsQueue::bind(&env);
+            let logged = match store {
+                Ok(store) => store::append(&store, queue.as_ref(), &record, |w| {
+                    console_warn!("event log: {w}")
+                })
+                .await
+                .is_ok(),
                 Err(_) => false,
             };
             if !logged {
@@ -219,36 +235,52 @@ struct Accepted<'a> {
     via: &'a str,
 }
 
-async fn event(req: &mut Request, config: &Config, env: &Env) -> Result<Response, AppError> {
-    let body = http::read_body(req, events::MAX_BODY_BYTES).await?;
+async fn event(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
+    let body = http::read_body(req, MAX_BODY_BYTES).await?;
     http::require_json(req)?;
-    verify_signature(req, config, &Payload::Body(&body))?;
-    let record = events::parse_event(&body, now_ms())?;
-    let via = EventLog::from_env(env)?.append(&record).await?;
+    verify_signature(req, settings(&config.webhooks)?, &Payload::Body(&body))?;
+    let record = LogRecord::of_event(&body, now_ms())?;
+    let store = log_store(config, env)?;
+    let queue = CallEventsQueue::bind(env);
+    let via = store::append(&store, queue.as_ref(), &record, |w| {
+        console_error!("event log: {w}")
+    })
+    .await?;
     Ok(http::json(
         200,
         &Accepted {
             accepted: true,
             key: &record.key,
-            via,
+            via: via.as_str(),
         },
     ))
 }
 
 async fn ops_calls(
     req: &Request,
-    url: &Url,
+    url: &RequestUrl,
     config: &Config,
     env: &Env,
 ) -> Result<Response, AppError> {
-    ops::authorize(&config.ops_token, header(req, "Authorization").as_deref())?;
-    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    ops::authorize(
+        settings(&config.ops)?,
+        header(req, "Authorization").as_deref(),
+    )?;
+    let pairs = url.query_pairs();
     let query = ops::ListQuery::parse(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         now_ms(),
     )?;
-    let (calls, cursor) = EventLog::from_env(env)?.calls_of_day(&query).await?;
-    Ok(http::json(200, &ops::call_list(&query.day, calls, cursor)))
+    let store = log_store(config, env)?;
+    let (calls, cursor) = store::calls_of_day(
+        &store,
+        &query.day.to_string(),
+        query.cursor.as_deref(),
+        query.limit,
+    )
+    .await
+    .map_err(read_failed)?;
+    Ok(http::json(200, &ops::call_list(query.day, calls, cursor)))
 }
 
 async fn ops_call(
@@ -257,8 +289,19 @@ async fn ops_call(
     env: &Env,
     call_id: &str,
 ) -> Result<Response, AppError> {
-    ops::authorize(&config.ops_token, header(req, "Authorization").as_deref())?;
-    let entries = EventLog::from_env(env)?.entries_of_call(call_id).await?;
+    ops::authorize(
+        settings(&config.ops)?,
+        header(req, "Authorization").as_deref(),
+    )?;
+    let store = log_store(config, env)?;
+    let entries = store::entries_of_call(&store, call_id, |w| console_error!("event log: {w}"))
+        .await
+        .map_err(read_failed)?;
     let view = ops::call_view(call_id, entries).ok_or(AppError::NotFound)?;
     Ok(http::json(200, &view))
+}
+
+fn read_failed(e: store::StoreError) -> AppError {
+    console_error!("event log: KV read failed: {e}");
+    AppError::LogUnavailable
 }

@@ -1,16 +1,17 @@
-//! Reading requests and writing responses: the only code that turns core
-//! values into runtime responses.
+//! Reading requests and writing responses: the only code that touches the
+//! runtime's `Request` and `Response`.
 //!
-//! Responses are built as `web_sys::Response` directly, from a `ResponseInit`
-//! (status + headers) made once per isolate and status: every header set and
-//! init field is a call into JS, and in the benchmark that glue cost more
-//! than the handlers themselves (see bench/README.md).
+//! Both are the runtime's own objects (`web_sys`), not workers-rs wrappers:
+//! each wrapper field is another call into JS, and in the benchmark that
+//! glue cost more than the handlers themselves (see bench/README.md).
+//! Responses are built from a `ResponseInit` made once per isolate and status.
 
 use std::cell::RefCell;
 
+use js_sys::Uint8Array;
 use serde::Serialize;
-use web_sys::{Headers, Response, ResponseInit};
-use worker::Request;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, Response, ResponseInit};
 
 use crate::error::{AppError, ErrorResponse};
 
@@ -86,6 +87,54 @@ pub fn error(err: &AppError) -> Response {
     respond(status, &body, &headers)
 }
 
+/// The parts of a request URL the routes read, cut from the runtime's own
+/// serialization of it (`Request.url` is an absolute, WHATWG-normalised URL:
+/// lowercase scheme and host, no default port, a path that starts with `/`,
+/// `?` and `#` percent-encoded inside the path), as workers-rs does itself:
+/// no second URL parser in the wasm.
+pub struct RequestUrl {
+    href: String,
+    path_start: usize,
+    query_start: Option<usize>,
+}
+
+impl RequestUrl {
+    pub fn of(req: &Request) -> Result<Self, AppError> {
+        let href = req.url();
+        let unparsable = || AppError::BadRequest("the request URL could not be parsed".into());
+        let host_start = href.find("://").ok_or_else(unparsable)? + 3;
+        let path_start = href[host_start..]
+            .find('/')
+            .map(|i| host_start + i)
+            .ok_or_else(unparsable)?;
+        let end = href.find('#').unwrap_or(href.len());
+        let query_start = href[path_start..end].find('?').map(|i| path_start + i);
+        let href = href[..end].to_owned();
+        Ok(Self {
+            href,
+            path_start,
+            query_start,
+        })
+    }
+
+    /// `scheme://host[:port]`.
+    pub fn origin(&self) -> &str {
+        &self.href[..self.path_start]
+    }
+
+    pub fn path(&self) -> &str {
+        &self.href[self.path_start..self.query_start.unwrap_or(self.href.len())]
+    }
+
+    /// The query's pairs, decoded, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let query = self.query_start.map_or("", |i| &self.href[i + 1..]);
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+}
+
 /// Refuses a body whose `Content-Type` is not JSON (parameters such as
 /// `charset` are fine).
 pub fn require_json(req: &Request) -> Result<(), AppError> {
@@ -106,16 +155,17 @@ pub fn require_json(req: &Request) -> Result<(), AppError> {
 }
 
 /// The whole body, refused early by `Content-Length` and again by what arrived.
-pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, AppError> {
+pub async fn read_body(req: &Request, limit: usize) -> Result<Vec<u8>, AppError> {
     let too_large = AppError::PayloadTooLarge { limit_bytes: limit };
     let declared = header(req, "Content-Length").and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large);
     }
-    let body = req
-        .bytes()
+    let unreadable = |_| AppError::BadRequest("the request body could not be read".into());
+    let buffer = JsFuture::from(req.array_buffer().map_err(unreadable)?)
         .await
-        .map_err(|_| AppError::BadRequest("the request body could not be read".into()))?;
+        .map_err(unreadable)?;
+    let body = Uint8Array::new(&buffer).to_vec();
     if body.len() > limit {
         Err(too_large)
     } else {

@@ -31,7 +31,11 @@ fn announce(config: &Config) {
     for problem in config.problems() {
         console_log!("config: {problem}");
     }
-    if !config.signature_checking() {
+    if config
+        .webhooks
+        .as_ref()
+        .is_ok_and(|w| w.signature.is_none())
+    {
         console_log!(
             "config: webhook signature checking is OFF ({} is not set); anyone can post to /webhooks/*",
             var::SIGNATURE_SECRET

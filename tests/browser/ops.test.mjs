@@ -1,9 +1,9 @@
 // The ops page in headless Chromium against a worker with calls in its log.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, eventually, OPS_TOKEN, SUPPORT, DESTINATION } from "../helpers/worker.mjs";
+import { startWorker, eventually, OPS_TOKEN } from "../helpers/worker.mjs";
 import { launch, openPage, screenshot } from "../helpers/browser.mjs";
-import { callEvents, newConversationId, newLegId } from "../../tools/vonage-events.mjs";
+import { newCall, callEvents } from "../helpers/scenarios.mjs";
 
 let worker;
 let browser;
@@ -13,11 +13,8 @@ const today = new Date().toISOString().slice(0, 10);
 before(async () => {
   [worker, browser] = await Promise.all([startWorker(), launch()]);
   const start = Date.now() - 3_600_000;
-  for (const [i, outcome] of ["completed", "busy", "unanswered"].entries()) {
-    const call = {
-      conversation_uuid: newConversationId(), app_uuid: newLegId(), phone_uuid: newLegId(),
-      support: SUPPORT, destination: DESTINATION, start: start + i * 600_000, outcome, duration: 42,
-    };
+  for (const [i, scenario] of ["completed", "busy", "unanswered"].entries()) {
+    const call = newCall({ scenario, start: start + i * 600_000 });
     calls.push(call);
     for (const body of callEvents(call)) {
       const res = await worker.fetch("/webhooks/event", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

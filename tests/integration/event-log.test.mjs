@@ -2,20 +2,15 @@
 // ops API reading it back, idempotency, and what happens when KV fails.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, eventually, OPS_TOKEN, SUPPORT, DESTINATION } from "../helpers/worker.mjs";
-import { callEvents, newConversationId, newLegId } from "../../tools/vonage-events.mjs";
+import { startWorker, eventually, OPS_TOKEN } from "../helpers/worker.mjs";
+import { newCall as renderCall, callEvents, newConversationId } from "../helpers/scenarios.mjs";
 import { loadTest } from "../../bench/load.mjs";
 
 const DAY = "2026-01-02";
 const START = Date.parse(`${DAY}T10:00:00Z`);
 const auth = { authorization: `Bearer ${OPS_TOKEN}` };
 
-function newCall(extra = {}) {
-  return {
-    conversation_uuid: newConversationId(), app_uuid: newLegId(), phone_uuid: newLegId(),
-    support: SUPPORT, destination: DESTINATION, start: START, ...extra,
-  };
-}
+const newCall = (options = {}) => renderCall({ start: START, ...options });
 
 const post = (w, body) =>
   w.fetch("/webhooks/event", { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -92,7 +87,7 @@ describe("the ops API", () => {
     assert.deepEqual(view.events.map((e) => e.status), events.map((e) => e.status));
     assert.deepEqual(view.events.map((e) => e.at), events.map((e) => e.timestamp));
     assert.equal(view.status, "completed");
-    assert.equal(view.duration_seconds, 42);
+    assert.equal(view.duration_seconds, call.scenario.expect.duration_seconds);
     assert.equal(view.price, events.find((e) => e.price).price);
     assert.equal(view.started_at, events[0].timestamp);
   });

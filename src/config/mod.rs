@@ -1,0 +1,591 @@
+//! Configuration: every variable read and validated once per isolate, then
+//! resolved into the settings each route needs.
+//!
+//! One policy for every variable: unset means its default (or, for a required
+//! one, "not set"); set but malformed is never replaced by the default. Each
+//! route's settings are then either whole or the first problem in the way, so
+//! every route that reads a malformed variable answers the same way (503 with
+//! the variable named, or the spoken apology for the answer webhook), and
+//! `/healthz` lists every problem at once. Errors name the variable and the
+//! expected form; they never echo a value, because several are secrets.
+
+pub mod var;
+
+use std::fmt;
+
+use crate::key::PrivateKey;
+use crate::ncco::TALK_TEXT_MAX_CHARS;
+use crate::origin::Origin;
+use crate::phone::PhoneNumber;
+use crate::secret::Secret;
+use crate::user::UserName;
+
+/// What is wrong with one variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    /// The expected form, in words; never the value itself.
+    Invalid(String),
+}
+
+impl ConfigError {
+    fn missing(variable: &'static str) -> Self {
+        Self {
+            variable,
+            problem: Problem::Missing,
+        }
+    }
+
+    fn invalid(variable: &'static str, expected: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: Problem::Invalid(expected.into()),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            Problem::Missing => write!(f, "{} is not set", self.variable),
+            Problem::Invalid(expected) => write!(f, "{} is invalid: {}", self.variable, expected),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// `/config.json`: what the page shows that follows configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSettings {
+    pub company_name: String,
+}
+
+/// `/auth`: what minting a token needs.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub application_id: String,
+    pub private_key: PrivateKey,
+    pub default_user: UserName,
+    /// Who `/auth/:user` may name; the default user alone unless `CLIENT_USERS` says more.
+    pub allowed_users: Vec<UserName>,
+    pub ttl_seconds: u64,
+    /// Origins besides our own whose pages may fetch a token.
+    pub allowed_origins: Vec<Origin>,
+}
+
+/// The answer webhook: where a call goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSettings {
+    pub greeting: String,
+    pub support_number: PhoneNumber,
+    pub destination_number: PhoneNumber,
+}
+
+/// Both webhooks: whether and how Vonage's signatures are checked.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `None` when no signature secret is configured: requests are unsigned.
+    pub signature: Option<SignatureSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignatureSettings {
+    pub secret: Secret,
+    pub max_skew_seconds: u64,
+    /// The token's `application_id` must be this one when it is known.
+    pub application_id: Option<String>,
+}
+
+/// The event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogSettings {
+    pub ttl_days: u32,
+}
+
+impl LogSettings {
+    /// KV's `expirationTtl` for this retention.
+    pub fn ttl_seconds(&self) -> u64 {
+        u64::from(self.ttl_days) * 24 * 60 * 60
+    }
+}
+
+/// The ops API; `token: None` means it is switched off.
+#[derive(Debug, Clone)]
+pub struct OpsSettings {
+    pub token: Option<Secret>,
+}
+
+/// Every route's settings, each whole or the first problem in its way.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub page: Result<PageSettings, ConfigError>,
+    pub auth: Result<AuthSettings, ConfigError>,
+    pub answer: Result<AnswerSettings, ConfigError>,
+    pub webhooks: Result<WebhookSettings, ConfigError>,
+    pub log: Result<LogSettings, ConfigError>,
+    pub ops: Result<OpsSettings, ConfigError>,
+    problems: Vec<ConfigError>,
+}
+
+/// Reads raw values; an empty or all-blank value counts as unset.
+struct Reader<F> {
+    lookup: F,
+    problems: Vec<ConfigError>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn raw(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Records a problem so `/healthz` can list it, and passes the result on.
+    fn note<T>(&mut self, result: Result<T, ConfigError>) -> Result<T, ConfigError> {
+        if let Err(e) = &result {
+            self.problems.push(e.clone());
+        }
+        result
+    }
+
+    fn required<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        let result = match self.raw(name) {
+            None => Err(ConfigError::missing(name)),
+            Some(raw) => parse(&raw).map_err(|why| ConfigError::invalid(name, why)),
+        };
+        self.note(result)
+    }
+
+    fn optional<T>(
+        &mut self,
+        name: &'static str,
+        default: impl FnOnce() -> T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        let result = match self.raw(name) {
+            None => Ok(default()),
+            Some(raw) => parse(&raw).map_err(|why| ConfigError::invalid(name, why)),
+        };
+        self.note(result)
+    }
+}
+
+fn number<T: std::str::FromStr + PartialOrd>(
+    range: std::ops::RangeInclusive<T>,
+    expected: &'static str,
+) -> impl FnOnce(&str) -> Result<T, String> {
+    move |raw| {
+        raw.parse::<T>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| format!("expected {expected}"))
+    }
+}
+
+fn text(max_chars: usize) -> impl FnOnce(&str) -> Result<String, String> {
+    move |raw| {
+        if raw.chars().count() > max_chars {
+            Err(format!("expected at most {max_chars} characters"))
+        } else {
+            Ok(raw.to_owned())
+        }
+    }
+}
+
+fn secret(min_chars: usize) -> impl FnOnce(&str) -> Result<Secret, String> {
+    move |raw| {
+        if raw.chars().count() < min_chars {
+            Err(format!(
+                "expected at least {min_chars} characters; a short secret can be guessed"
+            ))
+        } else {
+            Ok(Secret::new(raw))
+        }
+    }
+}
+
+/// A comma-separated list, every item well-formed, at least one.
+fn list<T>(
+    parse: impl Fn(&str) -> Option<T>,
+    expected: String,
+) -> impl FnOnce(&str) -> Result<Vec<T>, String> {
+    move |raw| {
+        let items: Option<Vec<T>> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(parse)
+            .collect();
+        items
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("expected a comma-separated list of {expected}"))
+    }
+}
+
+fn application_id(raw: &str) -> Result<String, String> {
+    looks_like_uuid(raw)
+        .then(|| raw.to_owned())
+        .ok_or_else(|| "expected the application's UUID (8-4-4-4-12 hexadecimal digits)".into())
+}
+
+fn user(raw: &str) -> Result<UserName, String> {
+    UserName::parse(raw).ok_or_else(|| format!("expected {}", UserName::FORM))
+}
+
+/// 8-4-4-4-12 hexadecimal digits, as Vonage prints application ids.
+pub fn looks_like_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+impl Config {
+    /// Reads every variable through `lookup` (the runtime's vars and secrets).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        use var::default;
+        let mut r = Reader {
+            lookup,
+            problems: Vec::new(),
+        };
+        // Each variable once, in the order /healthz lists them.
+        let application_id = r.required(var::APPLICATION_ID, application_id);
+        let private_key = r.required(var::PRIVATE_KEY, |pem| {
+            PrivateKey::from_pem(pem).map_err(|e| e.to_string())
+        });
+        let support_number = r.required(var::SUPPORT_NUMBER, PhoneNumber::parse);
+        let destination_number = r.required(var::DESTINATION_NUMBER, PhoneNumber::parse);
+        let client_user = r.optional(
+            var::CLIENT_USER,
+            || UserName::parse(default::CLIENT_USER).expect("the default user name is valid"),
+            user,
+        );
+        let client_users = r.optional(
+            var::CLIENT_USERS,
+            Vec::new,
+            list(
+                UserName::parse,
+                format!("user names, each {}", UserName::FORM),
+            ),
+        );
+        let greeting = r.optional(
+            var::GREETING,
+            || default::GREETING.to_owned(),
+            text(TALK_TEXT_MAX_CHARS),
+        );
+        let company_name = r.optional(
+            var::COMPANY_NAME,
+            || default::COMPANY_NAME.to_owned(),
+            text(var::COMPANY_NAME_MAX_CHARS),
+        );
+        let token_ttl = r.optional(
+            var::TOKEN_TTL,
+            || default::TOKEN_TTL_SECONDS,
+            number(
+                var::TOKEN_TTL_SECONDS,
+                "seconds between 30 and 86400 (Vonage accepts tokens valid for 30 s to 24 h)",
+            ),
+        );
+        let signature_secret = r.optional(
+            var::SIGNATURE_SECRET,
+            || None,
+            |raw| secret(var::SIGNATURE_SECRET_MIN_CHARS)(raw).map(Some),
+        );
+        let signature_skew = r.optional(
+            var::SIGNATURE_SKEW,
+            || default::SIGNATURE_SKEW_SECONDS,
+            number(1..=3600, "seconds between 1 and 3600"),
+        );
+        let ops_token = r.optional(
+            var::OPS_TOKEN,
+            || None,
+            |raw| secret(var::OPS_TOKEN_MIN_CHARS)(raw).map(Some),
+        );
+        let allowed_origins = r.optional(
+            var::ALLOWED_ORIGINS,
+            Vec::new,
+            list(Origin::parse, format!("origins, each {}", Origin::FORM)),
+        );
+        let event_ttl_days = r.optional(
+            var::EVENT_TTL_DAYS,
+            || default::EVENT_TTL_DAYS,
+            number(1..=3650, "a whole number of days between 1 and 3650"),
+        );
+
+        let auth = (|| {
+            let default_user = client_user.clone()?;
+            let mut allowed_users = client_users?;
+            if allowed_users.is_empty() {
+                allowed_users.push(default_user.clone());
+            }
+            Ok(AuthSettings {
+                application_id: application_id.clone()?,
+                private_key: private_key?,
+                default_user,
+                allowed_users,
+                ttl_seconds: token_ttl?,
+                allowed_origins: allowed_origins?,
+            })
+        })();
+        let answer = (|| {
+            Ok(AnswerSettings {
+                greeting: greeting?,
+                support_number: support_number?,
+                destination_number: destination_number?,
+            })
+        })();
+        let webhooks = (|| {
+            let signature = match signature_secret? {
+                None => None,
+                Some(secret) => Some(SignatureSettings {
+                    secret,
+                    max_skew_seconds: signature_skew?,
+                    // Not required to check signatures, but never ignored when malformed.
+                    application_id: match &application_id {
+                        Ok(id) => Some(id.clone()),
+                        Err(e) if e.problem == Problem::Missing => None,
+                        Err(e) => return Err(e.clone()),
+                    },
+                }),
+            };
+            Ok(WebhookSettings { signature })
+        })();
+
+        Self {
+            page: company_name.map(|company_name| PageSettings { company_name }),
+            auth,
+            answer,
+            webhooks,
+            log: event_ttl_days.map(|ttl_days| LogSettings { ttl_days }),
+            ops: ops_token.map(|token| OpsSettings { token }),
+            problems: r.problems,
+        }
+    }
+
+    /// Every problem, in a stable order, for `/healthz` and the start-up log.
+    pub fn problems(&self) -> &[ConfigError] {
+        &self.problems
+    }
+
+    pub fn signature_checking(&self) -> bool {
+        matches!(&self.webhooks, Ok(WebhookSettings { signature: Some(_) }))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    pub(crate) const APP_ID: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+    pub(crate) fn config(vars: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    fn problem(c: &Config, variable: &str) -> Option<String> {
+        c.problems()
+            .iter()
+            .find(|e| e.variable == variable)
+            .map(ToString::to_string)
+    }
+
+    #[test]
+    fn an_empty_environment_names_each_required_variable() {
+        let c = config(&[]);
+        let names: Vec<_> = c.problems().iter().map(|e| e.variable).collect();
+        assert_eq!(
+            names,
+            [
+                var::APPLICATION_ID,
+                var::PRIVATE_KEY,
+                var::SUPPORT_NUMBER,
+                var::DESTINATION_NUMBER
+            ]
+        );
+        assert_eq!(
+            problem(&c, var::SUPPORT_NUMBER).unwrap(),
+            "SUPPORT_PHONE_NUMBER is not set"
+        );
+        assert_eq!(c.auth.unwrap_err().variable, var::APPLICATION_ID);
+        assert_eq!(c.answer.unwrap_err().variable, var::SUPPORT_NUMBER);
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let c = config(&[(var::APPLICATION_ID, APP_ID)]);
+        assert_eq!(c.page.unwrap().company_name, "Acme");
+        assert_eq!(c.log.unwrap().ttl_days, 30);
+        assert!(c.ops.unwrap().token.is_none());
+        assert!(c.webhooks.unwrap().signature.is_none());
+    }
+
+    #[test]
+    fn a_malformed_optional_variable_is_never_replaced_by_its_default() {
+        // The same policy everywhere: the route that reads it is not configured.
+        let c = config(&[
+            (var::SIGNATURE_SKEW, "lots"),
+            (var::SIGNATURE_SECRET, &"s".repeat(40)),
+        ]);
+        assert_eq!(c.webhooks.unwrap_err().variable, var::SIGNATURE_SKEW);
+        let c = config(&[(var::EVENT_TTL_DAYS, "0")]);
+        assert_eq!(c.log.unwrap_err().variable, var::EVENT_TTL_DAYS);
+        let c = config(&[(var::ALLOWED_ORIGINS, "example.com")]);
+        assert_eq!(
+            problem(&c, var::ALLOWED_ORIGINS).unwrap(),
+            "ALLOWED_ORIGINS is invalid: expected a comma-separated list of origins, each an \
+             origin like https://www.example.com (scheme and host, optional port, no path)"
+        );
+        // A signature secret that is too short does not turn checking off.
+        let c = config(&[(var::SIGNATURE_SECRET, "tooshort")]);
+        assert!(c.webhooks.is_err());
+        assert!(!c.signature_checking());
+        // A malformed application id fails the signature check's settings too.
+        let c = config(&[
+            (var::SIGNATURE_SECRET, &"s".repeat(40)),
+            (var::APPLICATION_ID, "app"),
+        ]);
+        assert_eq!(c.webhooks.unwrap_err().variable, var::APPLICATION_ID);
+        let c = config(&[(var::SIGNATURE_SECRET, &"s".repeat(40))]);
+        assert!(
+            c.webhooks
+                .unwrap()
+                .signature
+                .unwrap()
+                .application_id
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn token_ttl_is_bounded_by_vonage_limits() {
+        for (raw, ok) in [
+            ("30", true),
+            ("86400", true),
+            ("29", false),
+            ("86401", false),
+            ("15m", false),
+        ] {
+            let c = config(&[(var::TOKEN_TTL, raw)]);
+            assert_eq!(problem(&c, var::TOKEN_TTL).is_none(), ok, "{raw}");
+        }
+        let c = config(&[(var::TOKEN_TTL, "90000")]);
+        assert_eq!(
+            problem(&c, var::TOKEN_TTL).unwrap(),
+            "TOKEN_TTL_SECONDS is invalid: expected seconds between 30 and 86400 \
+             (Vonage accepts tokens valid for 30 s to 24 h)"
+        );
+    }
+
+    #[test]
+    fn application_id_must_be_a_uuid() {
+        assert!(
+            problem(
+                &config(&[(var::APPLICATION_ID, APP_ID)]),
+                var::APPLICATION_ID
+            )
+            .is_none()
+        );
+        let c = config(&[(var::APPLICATION_ID, "my-app")]);
+        assert!(problem(&c, var::APPLICATION_ID).unwrap().contains("UUID"));
+    }
+
+    #[test]
+    fn user_lists_are_validated_item_by_item() {
+        let c = config(&[(var::CLIENT_USERS, "alice,../etc")]);
+        assert!(
+            problem(&c, var::CLIENT_USERS)
+                .unwrap()
+                .contains("comma-separated list of user names")
+        );
+        let c = config(&[(var::CLIENT_USER, "bad user")]);
+        assert!(problem(&c, var::CLIENT_USER).is_some());
+    }
+
+    #[test]
+    fn short_secrets_are_refused_without_echoing_them() {
+        let c = config(&[
+            (var::OPS_TOKEN, "hunter2"),
+            (var::SIGNATURE_SECRET, "tooshort"),
+        ]);
+        assert_eq!(
+            problem(&c, var::OPS_TOKEN).unwrap(),
+            "OPS_TOKEN is invalid: expected at least 16 characters; a short secret can be guessed"
+        );
+        assert!(
+            !problem(&c, var::SIGNATURE_SECRET)
+                .unwrap()
+                .contains("tooshort")
+        );
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let c = config(&[(var::OPS_TOKEN, "0123456789abcdef0123")]);
+        let token = c.ops.unwrap().token.unwrap();
+        assert_eq!(format!("{token:?}"), "Secret(20 chars)");
+    }
+
+    #[test]
+    fn blank_values_count_as_unset() {
+        let c = config(&[
+            (var::GREETING, "   "),
+            (var::OPS_TOKEN, ""),
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+        ]);
+        assert_eq!(c.answer.unwrap().greeting, var::default::GREETING);
+        assert!(c.ops.unwrap().token.is_none());
+    }
+
+    #[test]
+    fn greeting_is_limited_to_the_ncco_talk_length() {
+        let long = "a".repeat(TALK_TEXT_MAX_CHARS + 1);
+        let c = config(&[(var::GREETING, &long)]);
+        assert_eq!(
+            problem(&c, var::GREETING).unwrap(),
+            "GREETING is invalid: expected at most 1500 characters"
+        );
+    }
+
+    #[test]
+    fn answer_settings_report_the_first_missing_piece() {
+        let c = config(&[(var::SUPPORT_NUMBER, "447700900000")]);
+        assert_eq!(c.answer.unwrap_err().variable, var::DESTINATION_NUMBER);
+        let c = config(&[
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+        ]);
+        assert_eq!(
+            c.answer.unwrap().destination_number.as_str(),
+            "447700900001"
+        );
+    }
+
+    #[test]
+    fn the_allow_list_defaults_to_the_configured_user() {
+        let key = crate::key::tests::test_key_pem();
+        let c = config(&[
+            (var::APPLICATION_ID, APP_ID),
+            (var::PRIVATE_KEY, &key),
+            (var::CLIENT_USER, "agent"),
+        ]);
+        let auth = c.auth.unwrap();
+        assert_eq!(auth.allowed_users, vec![UserName::parse("agent").unwrap()]);
+        assert_eq!(auth.ttl_seconds, 900);
+    }
+}

@@ -1,0 +1,39 @@
+//! The name of every variable the worker reads, and each default, once.
+//!
+//! `wrangler.toml` sets none of these: an unset variable takes the default
+//! written here, so the default in the docs, in `/healthz` and in the code
+//! cannot drift apart. The simulator reads the same names.
+
+pub const APPLICATION_ID: &str = "VONAGE_APPLICATION_ID";
+pub const PRIVATE_KEY: &str = "VONAGE_PRIVATE_KEY";
+pub const SUPPORT_NUMBER: &str = "SUPPORT_PHONE_NUMBER";
+pub const DESTINATION_NUMBER: &str = "DESTINATION_PHONE_NUMBER";
+pub const CLIENT_USER: &str = "CLIENT_USER";
+pub const CLIENT_USERS: &str = "CLIENT_USERS";
+pub const GREETING: &str = "GREETING";
+pub const COMPANY_NAME: &str = "COMPANY_NAME";
+pub const TOKEN_TTL: &str = "TOKEN_TTL_SECONDS";
+pub const SIGNATURE_SECRET: &str = "VONAGE_SIGNATURE_SECRET";
+pub const SIGNATURE_SKEW: &str = "SIGNATURE_MAX_SKEW_SECONDS";
+pub const OPS_TOKEN: &str = "OPS_TOKEN";
+pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+pub const EVENT_TTL_DAYS: &str = "EVENT_TTL_DAYS";
+
+/// The defaults of the optional variables.
+pub mod default {
+    pub const CLIENT_USER: &str = "supportuser";
+    pub const GREETING: &str = "Thank you for calling Acme support. Transferring you now.";
+    pub const COMPANY_NAME: &str = "Acme";
+    /// Vonage's Client SDK sessions last 15 minutes; a token need not outlive one.
+    pub const TOKEN_TTL_SECONDS: u64 = 15 * 60;
+    pub const SIGNATURE_SKEW_SECONDS: u64 = 300;
+    pub const EVENT_TTL_DAYS: u32 = 30;
+}
+
+/// Vonage's documented bounds for a Client SDK token's lifetime: at least
+/// 30 s, at most 24 h ahead (Client SDK authentication guide).
+pub const TOKEN_TTL_SECONDS: std::ops::RangeInclusive<u64> = 30..=86_400;
+/// A shorter secret could be guessed.
+pub const OPS_TOKEN_MIN_CHARS: usize = 16;
+pub const SIGNATURE_SECRET_MIN_CHARS: usize = 32;
+pub const COMPANY_NAME_MAX_CHARS: usize = 100;

@@ -1,0 +1,85 @@
+//! The event log's key scheme in KV.
+//!
+//! - `event/<call id>/<event ms, 13 digits>-<hash of the body, 16 hex>`: one
+//!   entry per event. Keys sort in time order within a call, a write never
+//!   reads first, and a body delivered twice lands on the key it already has.
+//! - `call/<yyyy-mm-dd>/<call id>`: the per-day call index; its KV metadata is
+//!   the call's summary, so listing a day's calls reads no values.
+
+use sha2::{Digest, Sha256};
+
+pub const EVENT_PREFIX: &str = "event/";
+pub const INDEX_PREFIX: &str = "call/";
+
+/// Whether `id` can name a call in a key: Vonage's ids are hexadecimal with
+/// dashes (`63f61863-4a51-…`), conversations prefixed `CON-`. Anything else
+/// (slashes, dots, other letters) could step outside the key scheme.
+pub fn is_vonage_id(id: &str) -> bool {
+    let body = id.strip_prefix("CON-").unwrap_or(id);
+    (8..=64).contains(&body.len())
+        && body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        && body.bytes().any(|b| b.is_ascii_hexdigit())
+}
+
+/// The first 8 bytes of SHA-256, in hex: unique enough within one call's
+/// millisecond, short enough for a key.
+pub fn short_hash(bytes: &[u8]) -> String {
+    hex::encode(&Sha256::digest(bytes)[..8])
+}
+
+pub fn event_prefix(call_id: &str) -> String {
+    format!("{EVENT_PREFIX}{call_id}/")
+}
+
+pub fn event_key(call_id: &str, at_ms: u64, content_hash: &str) -> String {
+    format!("{}{at_ms:013}-{content_hash}", event_prefix(call_id))
+}
+
+pub fn index_prefix(day: &str) -> String {
+    format!("{INDEX_PREFIX}{day}/")
+}
+
+pub fn index_key(day: &str, call_id: &str) -> String {
+    format!("{}{call_id}", index_prefix(day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vonage_ids_are_hex_with_dashes() {
+        for ok in [
+            "63f61863-4a51-4f6b-86e1-46edebcf9356",
+            "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
+            "aaaaaaaa",
+            "0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(is_vonage_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "CON-",
+            "--------",
+            "abc",
+            "CON-../x",
+            "63f61863 4a51",
+            "g3f61863-4a51",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_vonage_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_sort_in_time_order_within_a_call() {
+        let a = event_key("aaaaaaaa", 999, "00");
+        let b = event_key("aaaaaaaa", 1_000, "00");
+        assert!(a < b, "{a} {b}");
+        assert_eq!(a, "event/aaaaaaaa/0000000000999-00");
+        assert_eq!(
+            index_key("2026-01-01", "aaaaaaaa"),
+            "call/2026-01-01/aaaaaaaa"
+        );
+    }
+}

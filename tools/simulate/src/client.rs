@@ -1,0 +1,70 @@
+//! HTTP to the worker.
+
+use std::time::Duration;
+
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Response {
+    /// `error.code` of a JSON error body.
+    pub fn error_code(&self) -> Option<String> {
+        let body: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+        body["error"]["code"].as_str().map(str::to_owned)
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(15)))
+            .build()
+            .into();
+        Self {
+            base: base.to_owned(),
+            agent,
+        }
+    }
+
+    pub fn get(&self, path: &str, headers: &[(&str, String)]) -> Result<Response, String> {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        Self::read(req.call(), "GET", path)
+    }
+
+    pub fn post(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Result<Response, String> {
+        let mut req = self.agent.post(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        Self::read(req.send(body), "POST", path)
+    }
+
+    fn read(
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        method: &str,
+        path: &str,
+    ) -> Result<Response, String> {
+        let mut res = result.map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = res.status().as_u16();
+        let body = res
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        Ok(Response { status, body })
+    }
+}

@@ -1,0 +1,345 @@
+//! One scenario, played the way Vonage would: the answer webhook, the
+//! call's events, then the call read back from the ops API.
+
+use std::path::Path;
+use std::time::Duration;
+
+use edge_click_to_call::config::var;
+use edge_click_to_call::ops::CallView;
+use edge_click_to_call::time;
+use edge_click_to_call::webhook::Payload;
+use serde_json::Value;
+
+use crate::Report;
+use crate::checks;
+use crate::client::{Client, Response};
+use crate::fixtures::{self, Body, CallIds, Expect, Scenario, ScenarioEvent};
+use crate::settings::Settings;
+use crate::vonage::{self, WRONG_SECRET};
+
+pub enum Played {
+    Done,
+    Skipped,
+}
+
+/// The context the page passes to `serverCall`.
+const CONTEXT: &str = r#"{"page":"/"}"#;
+
+pub fn scenario(
+    client: &Client,
+    settings: &Settings,
+    file: &Path,
+    report: &mut Report,
+) -> Result<Played, String> {
+    let scenario = Scenario::load(file)?;
+    println!("── scenario {}: {}", scenario.name, scenario.description);
+    if let Some(missing) = unmet_requirement(&scenario, settings)? {
+        println!("  - skipped: needs {missing}");
+        return Ok(Played::Skipped);
+    }
+    let ids = CallIds {
+        conversation_uuid: format!("CON-{}", vonage::uuid()),
+        app_uuid: vonage::uuid(),
+        phone_uuid: vonage::uuid(),
+        user: settings
+            .var_or(var::CLIENT_USER, var::default::CLIENT_USER)
+            .to_owned(),
+        support: settings
+            .var_or(var::SUPPORT_NUMBER, "447700900000")
+            .to_owned(),
+        destination: settings
+            .var_or(var::DESTINATION_NUMBER, "447700900001")
+            .to_owned(),
+        custom_data: CONTEXT.to_owned(),
+    };
+    answer(client, settings, &scenario, &ids, report)?;
+    let accepted = post_events(client, settings, &scenario, &ids, report)?;
+    read_back(
+        client,
+        settings,
+        &ids.conversation_uuid,
+        &accepted,
+        &scenario.expect,
+        report,
+    )?;
+    Ok(Played::Done)
+}
+
+fn unmet_requirement(
+    scenario: &Scenario,
+    settings: &Settings,
+) -> Result<Option<&'static str>, String> {
+    for need in &scenario.requires {
+        let var = match need.as_str() {
+            "signature_secret" => var::SIGNATURE_SECRET,
+            other => {
+                return Err(format!(
+                    "scenario {}: unknown requirement {other:?}",
+                    scenario.name
+                ));
+            }
+        };
+        if settings.var(var).is_none() {
+            return Ok(Some(var));
+        }
+    }
+    Ok(None)
+}
+
+/// Vonage's signature header for a payload, when a secret is configured.
+fn sign(
+    settings: &Settings,
+    payload: &Payload<'_>,
+    secret: Option<&str>,
+) -> Option<(&'static str, String)> {
+    let secret = secret.or(settings.var(var::SIGNATURE_SECRET))?;
+    Some((
+        "Authorization",
+        vonage::signature(secret, settings.var(var::APPLICATION_ID), payload),
+    ))
+}
+
+/// The answer webhook, as Vonage requests it for `serverCall(context)`:
+/// a GET query by default, a JSON body with `answer_method=POST`.
+fn answer(
+    client: &Client,
+    settings: &Settings,
+    scenario: &Scenario,
+    ids: &CallIds,
+    report: &mut Report,
+) -> Result<(), String> {
+    let fields = fixtures::answer_fields(ids);
+    let res = if scenario.answer_method.eq_ignore_ascii_case("POST") {
+        let mut body = fields;
+        body.insert(
+            "custom_data".into(),
+            serde_json::from_str(CONTEXT).unwrap_or(Value::Null),
+        );
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let mut headers = vec![("Content-Type", "application/json".to_owned())];
+        headers.extend(sign(settings, &Payload::Body(&body), None));
+        client.post("/webhooks/answer", &headers, &body)?
+    } else {
+        let query: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                )
+            })
+            .collect();
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&query)
+            .finish();
+        let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
+            .into_iter()
+            .collect();
+        client.get(&format!("/webhooks/answer?{encoded}"), &headers)?
+    };
+    if res.status != 200 {
+        report.deviation(&format!(
+            "the answer webhook answered {}: {}",
+            res.status, res.body
+        ));
+        return Ok(());
+    }
+    match checks::ncco(&res.body, settings) {
+        Ok(described) => report.ok(&described),
+        Err(problems) => {
+            for p in problems {
+                report.deviation(&p);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Posts each event; the statuses of those accepted, in order.
+fn post_events(
+    client: &Client,
+    settings: &Settings,
+    scenario: &Scenario,
+    ids: &CallIds,
+    report: &mut Report,
+) -> Result<Vec<String>, String> {
+    let mut at = vonage::now_ms();
+    let mut accepted = Vec::new();
+    for event in &scenario.events {
+        at += event.after_ms;
+        let body = match fixtures::event_body(event, ids, &time::rfc3339_ms(at)) {
+            Body::Raw(raw) => raw.into_bytes(),
+            Body::Json(map) => serde_json::to_vec(&map).unwrap_or_default(),
+        };
+        let mut headers = vec![("Content-Type", "application/json".to_owned())];
+        headers.extend(event_signature(settings, event, &body)?);
+        let res = client.post("/webhooks/event", &headers, &body)?;
+        let label = event.status.as_deref().unwrap_or("raw body");
+        match &event.expect_refusal {
+            Some(refusal) => check_refusal(&res, label, refusal.status, &refusal.code, report),
+            None if res.status == 200 => accepted.push(label.to_owned()),
+            None => report.deviation(&format!(
+                "event {label} refused: {} {}",
+                res.status, res.body
+            )),
+        }
+    }
+    if !accepted.is_empty() {
+        let signed = if settings.signing() { " (signed)" } else { "" };
+        report.ok(&format!("{} events accepted{signed}", accepted.len()));
+    }
+    Ok(accepted)
+}
+
+fn event_signature(
+    settings: &Settings,
+    event: &ScenarioEvent,
+    body: &[u8],
+) -> Result<Option<(&'static str, String)>, String> {
+    Ok(match event.signature.as_deref() {
+        None => sign(settings, &Payload::Body(body), None),
+        Some("missing") => None,
+        Some("wrong_secret") => sign(settings, &Payload::Body(body), Some(WRONG_SECRET)),
+        Some("tampered") => sign(
+            settings,
+            &Payload::Body(br#"{"status":"something else"}"#),
+            None,
+        ),
+        Some(other) => return Err(format!("unknown signature kind {other:?}")),
+    })
+}
+
+fn check_refusal(res: &Response, label: &str, status: u16, code: &str, report: &mut Report) {
+    if res.status == status && res.error_code().as_deref() == Some(code) {
+        report.ok(&format!("{label}: refused as expected, {status} {code}"));
+    } else {
+        report.deviation(&format!(
+            "{label}: expected {status} {code}, got {} {}",
+            res.status, res.body
+        ));
+    }
+}
+
+/// Waits (up to 15 s) for the call to hold the answer entry and every
+/// accepted event, prints it, and checks it against what was sent.
+fn read_back(
+    client: &Client,
+    settings: &Settings,
+    conversation: &str,
+    accepted: &[String],
+    expect: &Expect,
+    report: &mut Report,
+) -> Result<(), String> {
+    let Some(token) = settings.var(var::OPS_TOKEN) else {
+        report.deviation("OPS_TOKEN is not set here, so the call cannot be read back");
+        return Ok(());
+    };
+    let headers = [("Authorization", format!("Bearer {token}"))];
+    let wanted = accepted.len() + 1; // + the answer webhook's entry
+    let mut view: Option<CallView> = None;
+    for _ in 0..150 {
+        let res = client.get(&format!("/ops/calls/{conversation}"), &headers)?;
+        match res.status {
+            200 => {
+                let v: CallView =
+                    serde_json::from_str(&res.body).map_err(|e| format!("ops view: {e}"))?;
+                let done = v.events.len() >= wanted;
+                view = Some(v);
+                if done {
+                    break;
+                }
+            }
+            404 => {}
+            _ => {
+                report.deviation(&format!(
+                    "the ops API answered {}: {}",
+                    res.status, res.body
+                ));
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let Some(view) = view else {
+        report.deviation("the call never appeared in the ops API");
+        return Ok(());
+    };
+    print_timeline(&view);
+    let problems = timeline_problems(&view, accepted, wanted, expect);
+    report.check("ops timeline matches what was sent", &problems);
+    Ok(())
+}
+
+fn print_timeline(view: &CallView) {
+    let duration = view
+        .duration_seconds
+        .map(|s| format!(", {}:{:02}", s / 60, s % 60))
+        .unwrap_or_default();
+    let price = view
+        .price
+        .as_ref()
+        .map(|p| format!(", price {p}"))
+        .unwrap_or_default();
+    println!("  call {} — {}{duration}{price}", view.call_id, view.status);
+    for e in &view.events {
+        let detail = if e.is_answer_webhook() {
+            let ncco = e.raw_field("ncco");
+            format!(
+                "answer webhook: {}",
+                ncco.as_ref().and_then(Value::as_str).unwrap_or("?")
+            )
+        } else {
+            format!(
+                "{} {} → {}",
+                e.direction.as_deref().unwrap_or("-"),
+                e.from.as_deref().unwrap_or("?"),
+                e.to.as_deref().unwrap_or("?")
+            )
+        };
+        println!(
+            "    {}  {:<11} {detail}",
+            e.at.get(11..23).unwrap_or(&e.at),
+            e.status
+        );
+    }
+}
+
+fn timeline_problems(
+    view: &CallView,
+    accepted: &[String],
+    wanted: usize,
+    expect: &Expect,
+) -> Vec<String> {
+    let mut logged: Vec<&str> = view
+        .events
+        .iter()
+        .filter(|e| !e.is_answer_webhook())
+        .map(|e| e.status.as_str())
+        .collect();
+    let mut sent: Vec<&str> = accepted.iter().map(String::as_str).collect();
+    logged.sort_unstable();
+    sent.sort_unstable();
+    let mut problems = Vec::new();
+    if view.events.len() != wanted || logged != sent {
+        problems.push(format!(
+            "ops: the log holds {} entries, expected {wanted} (answer + {} events)",
+            view.events.len(),
+            accepted.len()
+        ));
+    }
+    if let Some(status) = &expect.status
+        && &view.status != status
+    {
+        problems.push(format!(
+            "ops: status {:?}, expected {status:?}",
+            view.status
+        ));
+    }
+    if expect.duration_seconds.is_some() && view.duration_seconds != expect.duration_seconds {
+        problems.push(format!(
+            "ops: duration {:?}, expected {:?}",
+            view.duration_seconds, expect.duration_seconds
+        ));
+    }
+    problems
+}
