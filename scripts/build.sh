@@ -19,7 +19,9 @@ out="$root/${OUT_DIR:-build}"
 
 # worker-build keeps the wasm "names" section for stack traces; it is a fifth
 # of the file and console_error_panic_hook already reports a panic's message
-# and source location. Stripping it keeps the bundle small.
+# and source location. Stripping it keeps the bundle small. KEEP_NAMES=1
+# keeps it, for profiles with function names (bench/profile.mjs).
+[ -n "${KEEP_NAMES:-}" ] && exit 0
 features="--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling"
 # shellcheck disable=SC2086

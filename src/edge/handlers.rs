@@ -1,5 +1,8 @@
 //! One function per route: read the request, call the core, write the answer.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use serde::Serialize;
 use web_sys::{Request, Response};
 use worker::{Context, Date, Env, console_error, console_warn};
@@ -29,27 +32,62 @@ fn now_ms() -> u64 {
     Date::now().as_millis()
 }
 
-pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
-    let url = match RequestUrl::of(&req) {
+/// What a request needs: an answer now, or work that waits on I/O.
+pub enum Handling {
+    Now(Response),
+    Later(Route, RequestUrl, Method),
+}
+
+/// Everything that needs no I/O is answered here, synchronously: unknown
+/// routes, wrong methods, `/healthz`, `/config.json`. An async answer costs
+/// a trip through wasm-bindgen's executor (a microtask and a promise) that
+/// the JSON 404 would otherwise pay on every request.
+pub fn handle_now(req: &Request, env: &Env) -> Handling {
+    let url = match RequestUrl::of(req) {
         Ok(url) => url,
-        Err(e) => return http::error(&e),
+        Err(e) => return Handling::Now(http::error(&e)),
     };
     let method = Method::parse(&req.method());
     let route = match routes::resolve(method, url.path()) {
         Ok(route) => route,
-        Err(e) => return http::error(&e),
+        Err(e) => return Handling::Now(http::error(&e)),
     };
+    match route {
+        Route::Health => Handling::Now(health_report(&state::config(env), env)),
+        Route::PageConfig => {
+            Handling::Now(page_config(&state::config(env)).unwrap_or_else(|e| http::error(&e)))
+        }
+        route => Handling::Later(route, url, method),
+    }
+}
+
+pub async fn handle_later(
+    req: Request,
+    route: Route,
+    url: RequestUrl,
+    method: Method,
+    env: Env,
+    ctx: Context,
+) -> Response {
     let config = state::config(&env);
     let result = match route {
-        Route::Health => Ok(health_report(&config, &env)),
-        Route::PageConfig => page_config(&config),
-        Route::Auth { user } => auth(&req, &url, &config, &env, user.as_deref()).await,
-        Route::Answer => answer(&req, method, &url, &config, env, &ctx).await,
-        Route::Event => event(&req, &config, &env).await,
-        Route::OpsCalls => ops_calls(&req, &url, &config, &env).await,
-        Route::OpsCall { call_id } => ops_call(&req, &config, &env, &call_id).await,
+        // Each route's future is its own function in the wasm, compiled only
+        // when that route is first taken: one state machine for all routes
+        // made every cold isolate compile all of them on its first request.
+        Route::Auth { user } => boxed(auth(&req, &url, &config, &env, user.as_deref())).await,
+        Route::Answer => boxed(answer(&req, method, &url, &config, env, &ctx)).await,
+        Route::Event => boxed(event(&req, &config, &env)).await,
+        Route::OpsCalls => boxed(ops_calls(&req, &url, &config, &env)).await,
+        Route::OpsCall { call_id } => boxed(ops_call(&req, &config, &env, &call_id)).await,
+        Route::Health | Route::PageConfig => unreachable!("answered by handle_now"),
     };
     result.unwrap_or_else(|e| http::error(&e))
+}
+
+type Handled<'a> = Pin<Box<dyn Future<Output = Result<Response, AppError>> + 'a>>;
+
+fn boxed<'a>(handler: impl Future<Output = Result<Response, AppError>> + 'a) -> Handled<'a> {
+    Box::pin(handler)
 }
 
 /// The configuration a route needs, or 503 naming what is wrong.

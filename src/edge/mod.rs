@@ -18,6 +18,8 @@ pub mod signer;
 mod state;
 
 #[cfg(feature = "entry")]
+use wasm_bindgen::prelude::*;
+#[cfg(feature = "entry")]
 use worker::{Context, Env, MessageBatch, event};
 
 #[cfg(feature = "entry")]
@@ -26,10 +28,24 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// The fetch handler, exported as `#[event(fetch)]` would export it, but
+/// returning a `Response` directly when no I/O is needed and a `Promise`
+/// only when it is (the runtime accepts either): see `handlers::handle_now`.
 #[cfg(feature = "entry")]
-#[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
-    Ok(handlers::handle(req, env, ctx).await)
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) -> JsValue {
+    match handlers::handle_now(&req, &env) {
+        handlers::Handling::Now(response) => response.into(),
+        handlers::Handling::Later(route, url, method) => {
+            let ctx = Context::new(ctx);
+            wasm_bindgen_futures::future_to_promise(async move {
+                Ok(handlers::handle_later(req, route, url, method, env, ctx)
+                    .await
+                    .into())
+            })
+            .into()
+        }
+    }
 }
 
 #[cfg(feature = "entry")]
