@@ -32,6 +32,9 @@ pub enum AppError {
         retry_after_seconds: u32,
     },
     BadSignature(String),
+    /// A signature is required and none came: Vonage retries such a
+    /// callback signed, so it must hear a status it retries.
+    SignatureMissing,
     Unauthorized,
     NotConfigured(ConfigError),
     /// Neither the queue nor KV took a valid event: Vonage must retry.
@@ -75,7 +78,7 @@ impl AppError {
             Self::UserNotAllowed | Self::CrossSite => 403,
             Self::RateLimited { .. } => 429,
             Self::BadSignature(_) | Self::Unauthorized => 401,
-            Self::NotConfigured(_) | Self::LogUnavailable => 503,
+            Self::NotConfigured(_) | Self::LogUnavailable | Self::SignatureMissing => 503,
             Self::Signing | Self::Internal => 500,
         }
     }
@@ -94,6 +97,7 @@ impl AppError {
             Self::CrossSite => "cross_site_request",
             Self::RateLimited { .. } => "rate_limited",
             Self::BadSignature(_) => "invalid_signature",
+            Self::SignatureMissing => "signature_missing",
             Self::Unauthorized => "unauthorized",
             Self::NotConfigured(_) => "not_configured",
             Self::LogUnavailable => "log_unavailable",
@@ -124,6 +128,10 @@ impl AppError {
                 format!("too many token requests; try again in {retry_after_seconds} s")
             }
             Self::BadSignature(why) => format!("webhook signature rejected: {why}"),
+            Self::SignatureMissing => {
+                "this webhook must be signed by Vonage (Authorization: Bearer <JWT>); retry signed"
+                    .into()
+            }
             Self::Unauthorized => "a valid Authorization: Bearer token is required".into(),
             Self::NotConfigured(err) => format!("the service is not configured: {err}"),
             Self::LogUnavailable => "the event log is unavailable; retry later".into(),
@@ -148,7 +156,9 @@ impl AppError {
             Self::RateLimited {
                 retry_after_seconds,
             } => headers.push(("Retry-After", retry_after_seconds.to_string())),
-            Self::LogUnavailable => headers.push(("Retry-After", "5".into())),
+            Self::LogUnavailable | Self::SignatureMissing => {
+                headers.push(("Retry-After", "5".into()))
+            }
             Self::Unauthorized => headers.push(("WWW-Authenticate", "Bearer".into())),
             _ => {}
         }

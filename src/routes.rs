@@ -56,7 +56,7 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
             GET,
         ),
         ["webhooks", "answer"] => (Route::Answer, GET_POST),
-        ["webhooks", "event"] => (Route::Event, POST),
+        ["webhooks", "event"] => (Route::Event, GET_POST),
         ["ops", "calls"] => (Route::OpsCalls, GET),
         ["ops", "calls", id] if !id.is_empty() => {
             if method == Method::Get && !is_vonage_id(id) {
@@ -101,6 +101,11 @@ mod tests {
         assert_eq!(resolve(Get, "/webhooks/answer"), Ok(Route::Answer));
         assert_eq!(resolve(Post, "/webhooks/answer"), Ok(Route::Answer));
         assert_eq!(resolve(Post, "/webhooks/event"), Ok(Route::Event));
+        assert_eq!(
+            resolve(Get, "/webhooks/event"),
+            Ok(Route::Event),
+            "event_method=GET"
+        );
         assert_eq!(resolve(Get, "/ops/calls"), Ok(Route::OpsCalls));
         assert_eq!(
             resolve(Get, "/ops/calls/CON-f972836a-550f-45fa-956c-12a2ab5b7d22"),
@@ -128,8 +133,8 @@ mod tests {
     #[test]
     fn wrong_methods_name_the_allowed_ones() {
         assert_eq!(
-            resolve(Get, "/webhooks/event"),
-            Err(AppError::MethodNotAllowed { allow: "POST" })
+            resolve(Other, "/webhooks/event"),
+            Err(AppError::MethodNotAllowed { allow: "GET, POST" })
         );
         assert_eq!(
             resolve(Post, "/auth"),

@@ -138,10 +138,10 @@ export function createCallController({
     }
   }
 
-  function end(endedBy, durationFrom = state.answeredAt) {
+  function end(who, durationFrom = state.answeredAt) {
     const duration = durationFrom ? Math.round((now() - durationFrom) / 1000) : null;
-    const lastCall = { endedBy, duration };
-    set({ name: "ended", endedBy, duration, lastCall });
+    const lastCall = { endedBy: who, duration };
+    set({ name: "ended", endedBy: who, duration, lastCall });
     cancel(endedTimer);
     endedTimer = schedule(() => state.name === "ended" && set({ name: "ready" }), ENDED_HOLD_MS);
   }
@@ -158,21 +158,13 @@ export function createCallController({
 
   function onLegStatus(callId, status) {
     if (!inCall() || callId !== state.callId) return;
-    if (status === "RINGING" && state.name === "calling") set({ ...state, name: "ringing" });
+    if (status === "RINGING") set({ ...state, name: state.name === "calling" ? "ringing" : state.name, rang: true });
     else if (status === "ANSWERED") set({ ...state, name: "in_call", answeredAt: now() });
   }
 
   function onHangup(callId, reason) {
     if (!inCall() || callId !== state.callId) return;
-    end(
-      {
-        REMOTE_HANGUP: "support",
-        REMOTE_REJECT: "declined",
-        REMOTE_NO_ANSWER_TIMEOUT: "no_answer",
-        LOCAL_HANGUP: "you",
-        MEDIA_TIMEOUT: "connection",
-      }[reason] ?? "support",
-    );
+    end(endedBy(reason, { answered: Boolean(state.answeredAt), rang: Boolean(state.rang) }));
   }
 
   function onSessionError() {
@@ -203,6 +195,30 @@ export function createCallController({
       else set({ name: "ready" });
     },
   };
+}
+
+/**
+ * Who or what ended a call, from the SDK's hangup reason and the leg
+ * statuses it reported (Client SDK: callHangup reasons REMOTE_HANGUP,
+ * REMOTE_REJECT, REMOTE_NO_ANSWER_TIMEOUT, LOCAL_HANGUP, MEDIA_TIMEOUT;
+ * legStatusUpdate RINGING, ANSWERED, COMPLETED). Support's phone that never
+ * rang and hung up at once was busy (or unreachable); one that rang and was
+ * never answered was not answered.
+ */
+export function endedBy(reason, { answered, rang }) {
+  switch (reason) {
+    case "LOCAL_HANGUP":
+      return "you";
+    case "REMOTE_REJECT":
+      return "declined";
+    case "REMOTE_NO_ANSWER_TIMEOUT":
+      return "no_answer";
+    case "MEDIA_TIMEOUT":
+      return "connection";
+    default:
+      if (answered) return "support";
+      return rang ? "no_answer" : "busy";
+  }
 }
 
 /** What the button does in a state, or null when it is disabled. */

@@ -4,8 +4,10 @@ import { formatDuration } from "./format.js";
 const ENDED_BY = {
   you: "You hung up.",
   support: "Support hung up.",
-  declined: "The call was declined.",
+  declined: "Support declined the call.",
   no_answer: "No one answered.",
+  busy: "The line was busy.",
+  failed: "The call could not be connected.",
   connection: "The connection was lost.",
 };
 

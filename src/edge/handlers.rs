@@ -76,7 +76,7 @@ pub async fn handle_later(
         // made every cold isolate compile all of them on its first request.
         Route::Auth { user } => boxed(auth(&req, &url, &config, &env, user.as_deref())).await,
         Route::Answer => boxed(answer(&req, method, &url, &config, env, &ctx)).await,
-        Route::Event => boxed(event(&req, &config, &env)).await,
+        Route::Event => boxed(event(&req, method, &url, &config, &env)).await,
         Route::OpsCalls => boxed(ops_calls(&req, &url, &config, &env)).await,
         Route::OpsCall { call_id } => boxed(ops_call(&req, &config, &env, &call_id)).await,
         Route::Health | Route::PageConfig => unreachable!("answered by handle_now"),
@@ -273,10 +273,26 @@ struct Accepted<'a> {
     via: &'a str,
 }
 
-async fn event(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
-    let body = http::read_body(req, MAX_BODY_BYTES).await?;
-    http::require_json(req)?;
-    verify_signature(req, settings(&config.webhooks)?, &Payload::Body(&body))?;
+/// A Vonage event, POSTed as JSON or, with `event_method=GET`, as query
+/// parameters (stored as the JSON object of the query, in order).
+async fn event(
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    let webhooks = settings(&config.webhooks)?;
+    let body = if method == Method::Get {
+        let pairs = url.query_pairs();
+        verify_signature(req, webhooks, &Payload::Query(&pairs))?;
+        webhook::query_json(&pairs).into_bytes()
+    } else {
+        let body = http::read_body(req, MAX_BODY_BYTES).await?;
+        http::require_json(req)?;
+        verify_signature(req, webhooks, &Payload::Body(&body))?;
+        body
+    };
     let record = LogRecord::of_event(&body, now_ms())?;
     let store = log_store(config, env)?;
     let queue = CallEventsQueue::bind(env);

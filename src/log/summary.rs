@@ -60,8 +60,8 @@ pub struct CallSummary {
     /// The caller (the visitor's leg) and the destination (the connected leg).
     pub from: Option<String>,
     pub to: Option<String>,
-    /// Whether `status` is the connected leg's final status, which later
-    /// events of the visitor's leg must not replace.
+    /// Whether `status` is the connected leg's final status (or an error),
+    /// which later events of the visitor's leg must not replace.
     #[serde(default)]
     pub outcome_known: bool,
     /// Whether `to` came from the connected leg.
@@ -94,7 +94,9 @@ impl CallSummary {
             // The connected leg's `from` is our own support number, not the caller.
             from: if connected { None } else { clip(from) },
             to: clip(to),
-            outcome_known: connected && is_final(status),
+            // An error event (Vonage could not run the call) names the call
+            // like the connected leg's outcome does.
+            outcome_known: (connected && is_final(status)) || status == "error",
             to_is_destination: connected,
         }
     }

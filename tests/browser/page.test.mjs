@@ -182,6 +182,33 @@ describe("a call", () => {
   });
 });
 
+describe("how a call ended, in the visitor's words", () => {
+  // What the Client SDK reports (legStatusUpdate, then callHangup's reason)
+  // for each way a call ends; the ops status for the same call in brackets.
+  for (const [what, legs, reason, words] of [
+    ["busy (ops: busy)", [], "REMOTE_HANGUP", "The line was busy."],
+    ["rang out (ops: unanswered)", ["RINGING"], "REMOTE_HANGUP", "No one answered."],
+    ["no answer before the SDK's timeout (ops: timeout)", ["RINGING"], "REMOTE_NO_ANSWER_TIMEOUT", "No one answered."],
+    ["declined (ops: rejected)", ["RINGING"], "REMOTE_REJECT", "Support declined the call."],
+    ["support hung up (ops: completed)", ["RINGING", "ANSWERED"], "REMOTE_HANGUP", "Support hung up."],
+    ["the network dropped (ops: completed)", ["ANSWERED"], "MEDIA_TIMEOUT", "The connection was lost."],
+  ]) {
+    test(what, async () => {
+      const { page, context } = await ready();
+      try {
+        await button(page).click();
+        await page.waitForFunction(() => window.__fake.calls === 1);
+        for (const leg of legs) await page.evaluate((s) => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", s), leg);
+        await page.evaluate((r) => window.__fake.emit("callHangup", "call-1", {}, r), reason);
+        await waitForState(page, "ended");
+        assert.equal(await detail(page).textContent(), words);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
+
 describe("failures", () => {
   test("no microphone permission says how to allow it", async () => {
     const opened = await openPage(browser, worker.url, { width: 375 });

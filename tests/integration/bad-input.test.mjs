@@ -56,12 +56,10 @@ const cases = [
   ["a JSON array", "/webhooks/event", post("[1,2,3]"), 400, "invalid_event"],
   ["a JSON string", "/webhooks/event", post('"completed"'), 400, "invalid_event"],
   ["an object with no call id", "/webhooks/event", post('{"status":"ringing"}'), 400, "invalid_event"],
+  ["an array holding an id", "/webhooks/event", post(`["${LEG}"]`), 400, "invalid_event"],
+  ["a GET event with no call id", "/webhooks/event?status=ringing", {}, 400, "invalid_event"],
+  ["a GET event with an id that escapes the key scheme", "/webhooks/event?uuid=..%2F..%2Fx&status=ringing", {}, 400, "invalid_id"],
   ["uuid as a number", "/webhooks/event", post('{"uuid": 12345678}'), 400, "invalid_event"],
-  ["status as an object", "/webhooks/event", post(event({ status: { $ne: 1 } })), 400, "invalid_event"],
-  ["status with spaces", "/webhooks/event", post(event({ status: "ringing now" })), 400, "invalid_event"],
-  ["status of 1000 characters", "/webhooks/event", post(event({ status: "a".repeat(1000) })), 400, "invalid_event"],
-  ["timestamp as a number", "/webhooks/event", post(event({ timestamp: 1767225600 })), 400, "invalid_event"],
-  ["from as an object", "/webhooks/event", post(event({ from: { number: "1" } })), 400, "invalid_event"],
   // Ids that try to escape the key scheme.
   ["uuid with ../", "/webhooks/event", post(event({ conversation_uuid: undefined, uuid: "../../call/2026-01-01/x" })), 400, "invalid_id"],
   ["conversation_uuid with a slash", "/webhooks/event", post(event({ conversation_uuid: "CON-f972836a/../../x" })), 400, "invalid_id"],
@@ -75,7 +73,7 @@ const cases = [
   ["form-encoded", "/webhooks/event", post("uuid=1", { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type"],
   ["no content type", "/webhooks/event", { method: "POST", body: new Blob([event()]) }, 415, "unsupported_media_type"],
   // Methods and routes.
-  ["GET on the event webhook", "/webhooks/event", {}, 405, "method_not_allowed", (res) => assert.equal(res.headers.get("allow"), "POST")],
+  ["PUT on the event webhook", "/webhooks/event", { method: "PUT", body: "{}" }, 405, "method_not_allowed", (res) => assert.equal(res.headers.get("allow"), "GET, POST")],
   ["PUT on the answer webhook", "/webhooks/answer", { method: "PUT", body: "{}" }, 405, "method_not_allowed", (res) => assert.equal(res.headers.get("allow"), "GET, POST")],
   ["DELETE on /auth", "/auth", { method: "DELETE" }, 405, "method_not_allowed", (res) => assert.equal(res.headers.get("allow"), "GET")],
   ["POST on /healthz", "/healthz", { method: "POST" }, 405, "method_not_allowed"],
@@ -129,8 +127,17 @@ describe("signed webhooks", () => {
     assert.equal((await (await signed.fetch("/healthz")).json()).signature_checking, true);
   });
 
+  test("an event without Authorization → 503 with Retry-After (Vonage retries it signed)", async () => {
+    await expectRefusal(signed, "/webhooks/event", post(event()), 503, "signature_missing", (res) => assert.ok(res.headers.get("retry-after")));
+  });
+
+  test("an unsigned answer request → 503 with Retry-After, no NCCO", async () => {
+    await expectRefusal(signed, `/webhooks/answer?uuid=${LEG}&conversation_uuid=${CONV}`, {}, 503, "signature_missing", (res) => assert.ok(res.headers.get("retry-after")));
+  });
+
   const refusals = [
-    ["an event without Authorization", async () => post(event())],
+    ["an event with a Basic Authorization header", async () => post(event(), { ...JSON_CT, authorization: "Basic dXNlcjpwYXNz" })],
+    ["an event without application_id in its token", async () => post(event(), { ...JSON_CT, authorization: await sign({ body: event(), claims: { application_id: undefined } }) })],
     ["an event signed with another secret", async () => post(event(), { ...JSON_CT, authorization: await vonageSignature({ secret: "x".repeat(40), applicationId: APP_ID, body: event() }) })],
     ["an event whose body was tampered with", async () => post(event({ status: "answered" }), { ...JSON_CT, authorization: await sign({ body: event() }) })],
     ["an event signed 10 minutes ago", async () => post(event(), { ...JSON_CT, authorization: await sign({ body: event(), iat: now() - 600 }) })],
@@ -140,10 +147,6 @@ describe("signed webhooks", () => {
   for (const [name, init] of refusals) {
     test(`${name} → 401`, async () => expectRefusal(signed, "/webhooks/event", await init(), 401, "invalid_signature"));
   }
-
-  test("an unsigned answer request → 401, no NCCO", async () => {
-    await expectRefusal(signed, `/webhooks/answer?uuid=${LEG}&conversation_uuid=${CONV}`, {}, 401, "invalid_signature");
-  });
 
   test("an answer request with a signature over other parameters → 401", async () => {
     const authorization = await sign({ query: [["uuid", LEG]] });

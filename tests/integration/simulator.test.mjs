@@ -54,7 +54,7 @@ describe("with signed webhooks", () => {
       assert.match(stdout, /RESULT: 1 scenarios passed, 0 failed, 0 skipped; 0 deviations/);
       // The printed timeline: the answer entry, then every accepted event, in order.
       const timeline = [...stdout.matchAll(/^ {4}\d\d:\d\d:\d\d\.\d{3} {2}(\S+)/gm)].map((m) => m[1]);
-      const accepted = scenario.events.filter((e) => !e.expect_refusal).map((e) => e.status);
+      const accepted = scenario.events.filter((e) => !e.expect_refusal).map((e) => e.logged_as ?? e.status);
       assert.deepEqual(timeline, ["answered", ...accepted]);
       assert.match(stdout, new RegExp(`call CON-[0-9a-f-]+ — ${scenario.expect.status}`));
       for (const e of scenario.events.filter((e) => e.expect_refusal)) {

@@ -16,9 +16,15 @@ const SCENARIO_DIR: &str = "tests/scenarios";
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// Where the shapes come from (Vonage's references); `--list` prints them.
+    #[serde(default)]
+    pub sources: Vec<String>,
     /// `GET` (Vonage's default for answer URLs) or `POST`.
     #[serde(default = "default_method")]
     pub answer_method: String,
+    /// `POST` (Vonage's default for event URLs) or `GET`.
+    #[serde(default = "default_event_method")]
+    pub event_method: String,
     /// Settings the scenario needs, e.g. `signature_secret`.
     #[serde(default)]
     pub requires: Vec<String>,
@@ -31,6 +37,10 @@ fn default_method() -> String {
     "GET".into()
 }
 
+fn default_event_method() -> String {
+    "POST".into()
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ScenarioEvent {
     /// `app` (the visitor's browser leg) or `phone` (the leg the NCCO connected).
@@ -41,6 +51,10 @@ pub struct ScenarioEvent {
     pub body: Option<Map<String, Value>>,
     #[serde(default)]
     pub status: Option<String>,
+    /// The status the log files the event under, when the body has none
+    /// (`error`, `record`, `transfer`, an RTC event's type); else `status`.
+    #[serde(default)]
+    pub logged_as: Option<String>,
     /// Milliseconds after the previous event.
     #[serde(default)]
     pub after_ms: u64,
@@ -68,8 +82,21 @@ pub struct Refusal {
 pub struct Expect {
     #[serde(default)]
     pub status: Option<String>,
+    /// `answered`, `missed`, `failed`, `ended`, `in_progress`.
+    #[serde(default)]
+    pub outcome: Option<String>,
     #[serde(default)]
     pub duration_seconds: Option<u64>,
+}
+
+impl ScenarioEvent {
+    /// What the ops timeline should show for this event.
+    pub fn label(&self) -> &str {
+        self.logged_as
+            .as_deref()
+            .or(self.status.as_deref())
+            .unwrap_or("raw body")
+    }
 }
 
 impl Scenario {

@@ -85,7 +85,12 @@ fn main() -> ExitCode {
     if args.list {
         for file in &scenarios {
             match fixtures::Scenario::load(file) {
-                Ok(s) => println!("{:<22} {}", s.name, s.description),
+                Ok(s) => {
+                    println!("{:<22} {}", s.name, s.description);
+                    for source in &s.sources {
+                        println!("{:<22}   source: {source}", "");
+                    }
+                }
                 Err(e) => println!("{e}"),
             }
         }

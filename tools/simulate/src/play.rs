@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use edge_click_to_call::config::var;
-use edge_click_to_call::ops::CallView;
+use edge_click_to_call::ops::{CallList, CallView};
 use edge_click_to_call::time;
 use edge_click_to_call::webhook::Payload;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::Report;
 use crate::checks;
@@ -53,15 +53,8 @@ pub fn scenario(
         custom_data: CONTEXT.to_owned(),
     };
     answer(client, settings, &scenario, &ids, report)?;
-    let accepted = post_events(client, settings, &scenario, &ids, report)?;
-    read_back(
-        client,
-        settings,
-        &ids.conversation_uuid,
-        &accepted,
-        &scenario.expect,
-        report,
-    )?;
+    let accepted = send_events(client, settings, &scenario, &ids, report)?;
+    read_back(client, settings, &ids, &accepted, &scenario.expect, report)?;
     Ok(Played::Done)
 }
 
@@ -120,22 +113,11 @@ fn answer(
         headers.extend(sign(settings, &Payload::Body(&body), None));
         client.post("/webhooks/answer", &headers, &body)?
     } else {
-        let query: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                )
-            })
-            .collect();
-        let encoded = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&query)
-            .finish();
+        let query = query_pairs(&fields);
         let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
             .into_iter()
             .collect();
-        client.get(&format!("/webhooks/answer?{encoded}"), &headers)?
+        client.get(&format!("/webhooks/answer?{}", encode(&query)), &headers)?
     };
     if res.status != 200 {
         report.deviation(&format!(
@@ -155,26 +137,60 @@ fn answer(
     Ok(())
 }
 
-/// Posts each event; the statuses of those accepted, in order.
-fn post_events(
+/// A JSON object's fields as query pairs, as Vonage sends a GET webhook:
+/// strings as they are, anything else as its JSON.
+fn query_pairs(fields: &Map<String, Value>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// Sends each event (POSTed JSON, or a GET query with `event_method=GET`);
+/// the statuses of those accepted, in order.
+fn send_events(
     client: &Client,
     settings: &Settings,
     scenario: &Scenario,
     ids: &CallIds,
     report: &mut Report,
 ) -> Result<Vec<String>, String> {
+    let by_get = scenario.event_method.eq_ignore_ascii_case("GET");
     let mut at = vonage::now_ms();
     let mut accepted = Vec::new();
     for event in &scenario.events {
         at += event.after_ms;
-        let body = match fixtures::event_body(event, ids, &time::rfc3339_ms(at)) {
-            Body::Raw(raw) => raw.into_bytes(),
-            Body::Json(map) => serde_json::to_vec(&map).unwrap_or_default(),
+        let res = match fixtures::event_body(event, ids, &time::rfc3339_ms(at)) {
+            Body::Json(map) if by_get => {
+                let query = query_pairs(&map);
+                let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
+                    .into_iter()
+                    .collect();
+                client.get(&format!("/webhooks/event?{}", encode(&query)), &headers)?
+            }
+            body => {
+                let body = match body {
+                    Body::Raw(raw) => raw.into_bytes(),
+                    Body::Json(map) => serde_json::to_vec(&map).unwrap_or_default(),
+                };
+                let mut headers = vec![("Content-Type", "application/json".to_owned())];
+                headers.extend(event_signature(settings, event, &body)?);
+                client.post("/webhooks/event", &headers, &body)?
+            }
         };
-        let mut headers = vec![("Content-Type", "application/json".to_owned())];
-        headers.extend(event_signature(settings, event, &body)?);
-        let res = client.post("/webhooks/event", &headers, &body)?;
-        let label = event.status.as_deref().unwrap_or("raw body");
+        let label = event.label();
         match &event.expect_refusal {
             Some(refusal) => check_refusal(&res, label, refusal.status, &refusal.code, report),
             None if res.status == 200 => accepted.push(label.to_owned()),
@@ -186,7 +202,8 @@ fn post_events(
     }
     if !accepted.is_empty() {
         let signed = if settings.signing() { " (signed)" } else { "" };
-        report.ok(&format!("{} events accepted{signed}", accepted.len()));
+        let how = if by_get { " as GET queries" } else { "" };
+        report.ok(&format!("{} events accepted{how}{signed}", accepted.len()));
     }
     Ok(accepted)
 }
@@ -225,11 +242,12 @@ fn check_refusal(res: &Response, label: &str, status: u16, code: &str, report: &
 fn read_back(
     client: &Client,
     settings: &Settings,
-    conversation: &str,
+    ids: &CallIds,
     accepted: &[String],
     expect: &Expect,
     report: &mut Report,
 ) -> Result<(), String> {
+    let conversation = ids.conversation_uuid.as_str();
     let Some(token) = settings.var(var::OPS_TOKEN) else {
         report.deviation("OPS_TOKEN is not set here, so the call cannot be read back");
         return Ok(());
@@ -265,9 +283,47 @@ fn read_back(
         return Ok(());
     };
     print_timeline(&view);
-    let problems = timeline_problems(&view, accepted, wanted, expect);
+    let mut problems = timeline_problems(&view, accepted, wanted, expect);
+    if view.from.as_deref() != Some(ids.user.as_str()) {
+        problems.push(format!(
+            "ops: the call view's caller is {:?}, expected {:?} (from_user)",
+            view.from, ids.user
+        ));
+    }
+    problems.extend(list_problems(client, &headers, &view, &ids.user)?);
     report.check("ops timeline matches what was sent", &problems);
     Ok(())
+}
+
+/// The day's list must show the call with the same status and caller.
+fn list_problems(
+    client: &Client,
+    headers: &[(&str, String)],
+    view: &CallView,
+    user: &str,
+) -> Result<Vec<String>, String> {
+    let answered = view.events.iter().find(|e| e.is_answer_webhook());
+    let day = &answered.unwrap_or(&view.events[0]).at[..10];
+    let res = client.get(&format!("/ops/calls?day={day}&limit=1000"), headers)?;
+    let list: CallList =
+        serde_json::from_str(&res.body).map_err(|e| format!("ops list: {e}: {}", res.body))?;
+    let Some(item) = list.calls.iter().find(|c| c.call_id == view.call_id) else {
+        return Ok(vec![format!("ops: the call is not in the list of {day}")]);
+    };
+    let mut problems = Vec::new();
+    if item.from.as_deref() != Some(user) {
+        problems.push(format!(
+            "ops: the list's caller is {:?}, expected {user:?}",
+            item.from
+        ));
+    }
+    if item.status != view.status {
+        problems.push(format!(
+            "ops: the list says {:?}, the call view {:?}",
+            item.status, view.status
+        ));
+    }
+    Ok(problems)
 }
 
 fn print_timeline(view: &CallView) {
@@ -334,6 +390,12 @@ fn timeline_problems(
             "ops: status {:?}, expected {status:?}",
             view.status
         ));
+    }
+    let outcome = serde_json::to_value(view.outcome).unwrap_or_default();
+    if let Some(expected) = &expect.outcome
+        && outcome != expected.as_str()
+    {
+        problems.push(format!("ops: outcome {outcome}, expected {expected:?}"));
     }
     if expect.duration_seconds.is_some() && view.duration_seconds != expect.duration_seconds {
         problems.push(format!(
