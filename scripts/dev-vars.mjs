@@ -1,6 +1,7 @@
 // Writes .dev.vars with working local defaults when it does not exist:
 // a fresh RSA-2048 key (PKCS#8 PEM, as Vonage issues them), a placeholder
-// application id and phone numbers, and a random ops token.
+// application id and phone numbers, a random ops token and a random webhook
+// signature secret (so local development runs the signed, production path).
 // It never overwrites an existing file.
 import { existsSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
@@ -28,10 +29,11 @@ VONAGE_PRIVATE_KEY="${escaped}"
 SUPPORT_PHONE_NUMBER="447700900000"
 DESTINATION_PHONE_NUMBER="447700900001"
 OPS_TOKEN="${opsToken}"
-# Uncomment to require Vonage-signed webhooks locally too:
-# VONAGE_SIGNATURE_SECRET="${randomBytes(24).toString("hex")}"
+# Webhooks are signed locally too, as in production: the simulator
+# (make simulate) signs with this secret, as Vonage signs with yours.
+VONAGE_SIGNATURE_SECRET="${randomBytes(24).toString("hex")}"
 `,
   { mode: 0o600 },
 );
-console.log(`Created ${path} with a fresh dev key pair, placeholder numbers and a random OPS_TOKEN.`);
+console.log(`Created ${path} with a fresh dev key pair, placeholder numbers, a random OPS_TOKEN and a webhook signature secret.`);
 console.log(`The ops page is at /ops.html; the token is the OPS_TOKEN line of ${path}.`);

@@ -4,6 +4,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::config::{AnswerSettings, ConfigError};
+use crate::guard::{Admission, Refusal};
+use crate::ncco::{self, Ncco};
+use crate::ticket::TicketProblem;
+
 /// What Vonage sends to the answer webhook (query string on GET, JSON on
 /// POST; Voice API webhook reference, "Answer webhook"). For an in-app call
 /// placed with the Client SDK's `serverCall`, the caller is `from_user`
@@ -67,6 +72,71 @@ impl AnswerRequest {
     }
 }
 
+/// How the answer webhook answered, and why: the NCCO follows from it, and
+/// so does the answered entry ops read in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Greeting, then connect: the ticket admitted the call.
+    Connect,
+    /// The service cannot route calls (a variable is missing or malformed).
+    NotConfigured(ConfigError),
+    /// No valid ticket came with the call.
+    Ticket(TicketProblem),
+    /// The guard refused the call.
+    Refused(Refusal),
+    /// The guard could not be asked; no call is connected unguarded.
+    GuardUnavailable,
+}
+
+impl Decision {
+    pub fn from_admission(admission: Admission) -> Self {
+        match admission {
+            Admission::Connect => Decision::Connect,
+            Admission::Refuse(why) => Decision::Refused(why),
+        }
+    }
+
+    /// What Vonage runs. Only `Connect` dials anyone.
+    pub fn ncco(&self, settings: Option<&AnswerSettings>) -> Ncco {
+        match (self, settings) {
+            (Decision::Connect, Some(settings)) => ncco::connect_to_support(settings),
+            (Decision::Refused(Refusal::LinesBusy | Refusal::ClientLimit), _) => {
+                ncco::say(ncco::LINES_BUSY)
+            }
+            _ => ncco::apology(),
+        }
+    }
+
+    /// The answered entry's status: `answered` when connected (or when the
+    /// service itself is at fault), `refused` when the call was turned away.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Decision::Ticket(_) | Decision::Refused(_) => "refused",
+            _ => "answered",
+        }
+    }
+
+    /// `connect`, `apology` or `refused`, for the log.
+    pub fn ncco_label(&self) -> &'static str {
+        match self {
+            Decision::Connect => "connect",
+            Decision::Ticket(_) | Decision::Refused(_) => "refused",
+            Decision::NotConfigured(_) | Decision::GuardUnavailable => "apology",
+        }
+    }
+
+    /// Why, in words ops can filter on; `None` when connected.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Decision::Connect => None,
+            Decision::NotConfigured(e) => Some(format!("not_configured: {}", e.variable)),
+            Decision::Ticket(p) => Some(format!("ticket_{}", p.as_str())),
+            Decision::Refused(r) => Some(r.as_str().to_owned()),
+            Decision::GuardUnavailable => Some("guard_unavailable".into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +175,44 @@ mod tests {
             AnswerRequest::from_json(b"not json"),
             AnswerRequest::default()
         );
+    }
+
+    #[test]
+    fn only_an_admitted_call_is_connected() {
+        use crate::config::tests::config;
+        let key = crate::key::tests::test_key_pem();
+        let c = config(&[
+            ("SUPPORT_PHONE_NUMBER", "447700900000"),
+            ("DESTINATION_PHONE_NUMBER", "447700900001"),
+            ("VONAGE_PRIVATE_KEY", &key),
+        ]);
+        let settings = c.answer.as_ref().ok();
+        let connects = |d: &Decision| {
+            d.ncco(settings)
+                .iter()
+                .any(|a| matches!(a, crate::ncco::Action::Connect { .. }))
+        };
+        assert!(connects(&Decision::Connect));
+        for d in [
+            Decision::Ticket(TicketProblem::Missing),
+            Decision::Ticket(TicketProblem::Expired),
+            Decision::Refused(Refusal::TicketUsed),
+            Decision::Refused(Refusal::LinesBusy),
+            Decision::GuardUnavailable,
+        ] {
+            assert!(!connects(&d), "{d:?}");
+        }
+        let busy = Decision::Refused(Refusal::LinesBusy);
+        assert!(
+            matches!(&busy.ncco(settings)[0], crate::ncco::Action::Talk { text } if text.contains("all our lines are busy"))
+        );
+        assert_eq!(
+            (busy.status(), busy.ncco_label(), busy.reason().as_deref()),
+            ("refused", "refused", Some("lines_busy"))
+        );
+        let ticket = Decision::Ticket(TicketProblem::Expired);
+        assert_eq!(ticket.reason().as_deref(), Some("ticket_expired"));
+        assert_eq!(Decision::Connect.reason(), None);
     }
 
     #[test]

@@ -1,12 +1,17 @@
-//! `/healthz`: what is configured and what is not, by name only.
+//! `/healthz`: whether the service is fit to take calls.
+//!
+//! Anyone may ask and is told only `{"status"}`: which defences are off is
+//! no business of an attacker's. With the ops token, the detailed report
+//! names every problem (by variable and form, never by value) and what runs.
 
 use serde::Serialize;
 
-use crate::config::{Config, Problem};
+use crate::config::{Config, Problem, var};
 
 #[derive(Debug, Serialize)]
 pub struct Health {
-    /// `ok` when every variable is usable, `degraded` otherwise.
+    /// `ok`, or `degraded` when a variable is missing or malformed, or when
+    /// webhooks are unsigned without `ALLOW_UNSIGNED_WEBHOOKS=true`.
     pub status: &'static str,
     pub problems: Vec<HealthProblem>,
     pub signature_checking: bool,
@@ -14,6 +19,14 @@ pub struct Health {
     /// `queue` or `kv`: where the event webhook sends events.
     pub event_log: &'static str,
     pub rate_limiting: bool,
+    /// Whether the call guard (its Durable Object) is bound.
+    pub call_guard: bool,
+}
+
+/// What anyone is told.
+#[derive(Debug, Serialize)]
+pub struct PublicHealth {
+    pub status: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -24,12 +37,25 @@ pub struct HealthProblem {
 
 impl Health {
     pub fn http_status(&self) -> u16 {
-        if self.problems.is_empty() { 200 } else { 503 }
+        if self.status == "ok" { 200 } else { 503 }
+    }
+
+    pub fn public(&self) -> PublicHealth {
+        PublicHealth {
+            status: self.status,
+        }
     }
 }
 
-pub fn report(config: &Config, event_log: &'static str, rate_limiting: bool) -> Health {
-    let problems: Vec<HealthProblem> = config
+/// What the runtime has bound, as the adapter sees it.
+pub struct Bindings {
+    pub event_log: &'static str,
+    pub rate_limiting: bool,
+    pub call_guard: bool,
+}
+
+pub fn report(config: &Config, bindings: Bindings) -> Health {
+    let mut problems: Vec<HealthProblem> = config
         .problems()
         .iter()
         .map(|e| HealthProblem {
@@ -40,6 +66,22 @@ pub fn report(config: &Config, event_log: &'static str, rate_limiting: bool) -> 
             },
         })
         .collect();
+    if config.unsigned_unintended() {
+        problems.push(HealthProblem {
+            variable: var::SIGNATURE_SECRET,
+            problem: format!(
+                "not set: anyone can post events and read the answer webhook's NCCO; set it, \
+                 or set {}=true if unsigned webhooks are intended",
+                var::ALLOW_UNSIGNED_WEBHOOKS
+            ),
+        });
+    }
+    if !bindings.call_guard {
+        problems.push(HealthProblem {
+            variable: "CALL_GUARD",
+            problem: "the Durable Object binding is missing: no call can be connected".into(),
+        });
+    }
     Health {
         status: if problems.is_empty() {
             "ok"
@@ -49,18 +91,28 @@ pub fn report(config: &Config, event_log: &'static str, rate_limiting: bool) -> 
         problems,
         signature_checking: config.signature_checking(),
         ops_api: matches!(&config.ops, Ok(o) if o.token.is_some()),
-        event_log,
-        rate_limiting,
+        event_log: bindings.event_log,
+        rate_limiting: bindings.rate_limiting,
+        call_guard: bindings.call_guard,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::tests::config;
+
+    fn bound() -> Bindings {
+        Bindings {
+            event_log: "kv",
+            rate_limiting: true,
+            call_guard: true,
+        }
+    }
 
     #[test]
     fn an_unconfigured_worker_is_degraded_and_names_what_is_missing() {
-        let health = report(&Config::from_lookup(|_| None), "kv", false);
+        let health = report(&config(&[]), bound());
         assert_eq!(health.http_status(), 503);
         let json = serde_json::to_value(&health).unwrap();
         assert_eq!(json["status"], "degraded");
@@ -68,5 +120,32 @@ mod tests {
         assert_eq!(json["problems"][0]["problem"], "not set");
         assert_eq!(json["signature_checking"], false);
         assert_eq!(json["ops_api"], false);
+        assert_eq!(
+            serde_json::to_value(health.public()).unwrap(),
+            serde_json::json!({"status": "degraded"})
+        );
+    }
+
+    #[test]
+    fn unsigned_webhooks_are_degraded_unless_intended() {
+        let key = crate::key::tests::test_key_pem();
+        let base = [
+            (var::APPLICATION_ID, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+            (var::PRIVATE_KEY, key.as_str()),
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+        ];
+        let unsigned = report(&config(&base), bound());
+        assert_eq!(unsigned.status, "degraded");
+        assert!(
+            unsigned.problems[0]
+                .problem
+                .contains("ALLOW_UNSIGNED_WEBHOOKS=true")
+        );
+        let intended = [&base[..], &[(var::ALLOW_UNSIGNED_WEBHOOKS, "true")]].concat();
+        assert_eq!(report(&config(&intended), bound()).status, "ok");
+        let secret = "s".repeat(40);
+        let signed = [&base[..], &[(var::SIGNATURE_SECRET, secret.as_str())]].concat();
+        assert_eq!(report(&config(&signed), bound()).status, "ok");
     }
 }

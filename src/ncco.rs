@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{AnswerSettings, ConfigError};
+use crate::config::AnswerSettings;
 
 /// NCCO `talk.text` is limited to 1,500 characters (NCCO reference, talk).
 pub const TALK_TEXT_MAX_CHARS: usize = 1500;
@@ -49,19 +49,17 @@ pub fn connect_to_support(route: &AnswerSettings) -> Ncco {
     ]
 }
 
+/// Spoken when the caps on concurrent calls or on a client's calls refuse one.
+pub const LINES_BUSY: &str =
+    "Sorry, all our lines are busy right now. Please try again in a few minutes.";
+
 pub fn apology() -> Ncco {
-    vec![Action::Talk {
-        text: APOLOGY.into(),
-    }]
+    say(APOLOGY)
 }
 
-/// The NCCO for this configuration: connect when we can, apologise when not
-/// (with the reason, for the log).
-pub fn answer(route: Result<&AnswerSettings, &ConfigError>) -> (Ncco, Option<ConfigError>) {
-    match route {
-        Ok(route) => (connect_to_support(route), None),
-        Err(err) => (apology(), Some(err.clone())),
-    }
+/// One `talk` and nothing else: nothing is dialled.
+pub fn say(text: &str) -> Ncco {
+    vec![Action::Talk { text: text.into() }]
 }
 
 #[cfg(test)]
@@ -74,6 +72,14 @@ mod tests {
             greeting: "Thank you for calling Acme support. Transferring you now.".into(),
             support_number: PhoneNumber::parse("447700900000").unwrap(),
             destination_number: PhoneNumber::parse("447700900001").unwrap(),
+            limits: crate::config::CallLimits {
+                max_concurrent: 5,
+                max_per_client_hour: 6,
+                max_call_minutes: 60,
+            },
+            ticket_key: crate::ticket::TicketKey::derive(
+                &crate::key::PrivateKey::from_pem(&crate::key::tests::test_key_pem()).unwrap(),
+            ),
         }
     }
 
@@ -89,16 +95,10 @@ mod tests {
     }
 
     #[test]
-    fn answer_webhook_apologises_when_destination_missing() {
-        let err = ConfigError {
-            variable: "DESTINATION_PHONE_NUMBER",
-            problem: crate::config::Problem::Missing,
-        };
-        let (ncco, why) = answer(Err(&err));
+    fn an_apology_dials_no_one() {
         assert_eq!(
-            serde_json::to_string(&ncco).unwrap(),
+            serde_json::to_string(&apology()).unwrap(),
             format!(r#"[{{"action":"talk","text":"{APOLOGY}"}}]"#)
         );
-        assert_eq!(why, Some(err));
     }
 }

@@ -142,8 +142,12 @@ pub struct CallView {
     pub price: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    /// In time order.
+    /// In time order: one page of them (see `cursor`).
     pub events: Vec<LogEntry>,
+    /// Pass back as `cursor` for the call's next events; absent on the last
+    /// page. Status, duration and parties are read from the events of the
+    /// page shown (a call has about ten events; a page holds 200).
+    pub cursor: Option<String>,
 }
 
 fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
@@ -155,7 +159,7 @@ fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
 }
 
 /// A call's timeline from its entries (given in key order, which is time order).
-pub fn call_view(call_id: &str, events: Vec<LogEntry>) -> Option<CallView> {
+pub fn call_view(call_id: &str, events: Vec<LogEntry>, cursor: Option<String>) -> Option<CallView> {
     let summaries: Vec<CallSummary> = events.iter().map(LogEntry::summary).collect();
     let summary = CallSummary::merge_all(&summaries)?;
     let ended = events.iter().rev().find(|e| is_final(&e.status));
@@ -178,6 +182,7 @@ pub fn call_view(call_id: &str, events: Vec<LogEntry>) -> Option<CallView> {
         from: summary.from,
         to: summary.to,
         events,
+        cursor,
     })
 }
 
@@ -278,7 +283,7 @@ mod tests {
             LogRecord::of_event(body.as_bytes(), 0).unwrap().entry
         })
         .collect();
-        let view = call_view(leg, events).unwrap();
+        let view = call_view(leg, events, None).unwrap();
         assert_eq!(view.status, "completed");
         assert_eq!(view.outcome, Outcome::Answered);
         assert_eq!(view.duration_seconds, Some(42));
@@ -286,6 +291,6 @@ mod tests {
         assert_eq!(view.started_at.as_deref(), Some("2026-01-01T10:00:00.000Z"));
         assert_eq!(view.ended_at.as_deref(), Some("2026-01-01T10:00:48.000Z"));
         assert_eq!(view.from.as_deref(), Some("447700900000"));
-        assert!(call_view(leg, vec![]).is_none());
+        assert!(call_view(leg, vec![], None).is_none());
     }
 }

@@ -18,6 +18,8 @@ pub enum Route {
     OpsCall {
         call_id: String,
     },
+    /// Queue messages that could not be stored, kept under `dead/`.
+    OpsDeadLetters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +60,7 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ["webhooks", "answer"] => (Route::Answer, GET_POST),
         ["webhooks", "event"] => (Route::Event, GET_POST),
         ["ops", "calls"] => (Route::OpsCalls, GET),
+        ["ops", "dead-letters"] => (Route::OpsDeadLetters, GET),
         ["ops", "calls", id] if !id.is_empty() => {
             if method == Method::Get && !is_vonage_id(id) {
                 return Err(AppError::InvalidId { what: "call id" });

@@ -13,19 +13,28 @@ use crate::config::AuthSettings;
 use crate::error::AppError;
 use crate::user::UserName;
 
-/// The ACL paths a Client SDK user needs for in-app voice: the nine of the
-/// original guide's `nexmo jwt:generate` plus `/*/legs/**`, which the current
-/// click-to-call sample README adds.
-pub const ACL_PATHS: [&str; 10] = [
-    "/*/users/**",
-    "/*/conversations/**",
+/// The ACL paths a visitor's token grants: only what a web in-app voice
+/// call needs. From Vonage's "How to generate JWTs" guide (Conversation
+/// guides, "ACLs: Paths"), each path and what it allows:
+///
+/// - `/*/sessions/**`: log in as a user (`createSession`, `refreshSession`);
+/// - `/*/knocking/**`: start phone calls (`serverCall`);
+/// - `/*/conversations/**`: the call's conversation, its members and events,
+///   and the WebRTC offer/answer of its media (the JS SDK's
+///   `/conversations/{id}/rtc/{leg}/offer|answer`);
+/// - `/*/legs/**`: create and manage legs in a conversation (`hangup`).
+///
+/// Left out, with the guide's reason: `/*/users/**` (create and manage
+/// users: a visitor manages none), `/*/image/**` (send and receive images),
+/// `/*/media/**` (the previous SDK's audio path; the current tutorials' ACL
+/// no longer lists it), `/*/applications/**` (upload push certificates),
+/// `/*/push/**` and `/*/devices/**` (push notifications: "only required for
+/// Android and iOS", Vonage's in-app voice tutorials). Vonage documents no
+/// finer `methods` or `filters` for these paths, so none are set.
+pub const ACL_PATHS: [&str; 4] = [
     "/*/sessions/**",
-    "/*/devices/**",
-    "/*/image/**",
-    "/*/media/**",
-    "/*/applications/**",
-    "/*/push/**",
     "/*/knocking/**",
+    "/*/conversations/**",
     "/*/legs/**",
 ];
 
@@ -63,13 +72,37 @@ pub struct ClientClaims<'a> {
     pub acl: Acl,
 }
 
-/// What `/auth` answers.
+/// A signed token and what the page needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintedToken {
+    pub token: String,
+    pub user: String,
+    /// Seconds since the epoch, as in the token's `exp`.
+    pub expires_at: u64,
+    /// The token's `jti`, which its call ticket names.
+    pub jti: String,
+}
+
+/// What `/auth` answers: the token, and the ticket for one call.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenResponse {
     pub token: String,
     pub user: String,
     /// Seconds since the epoch, as in the token's `exp`.
     pub expires_at: u64,
+    /// Passed as the `serverCall` context, `{"ticket": …}` (see ticket.rs).
+    pub ticket: String,
+}
+
+impl MintedToken {
+    pub fn with_ticket(self, ticket: String) -> TokenResponse {
+        TokenResponse {
+            token: self.token,
+            user: self.user,
+            expires_at: self.expires_at,
+            ticket,
+        }
+    }
 }
 
 /// Produces an RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) over a JWT's
@@ -117,7 +150,7 @@ pub async fn mint_client_token(
     now_seconds: u64,
     jti_bytes: [u8; 16],
     signer: &impl Signer,
-) -> Result<TokenResponse, AppError> {
+) -> Result<MintedToken, AppError> {
     let claims = ClientClaims {
         application_id: &settings.application_id,
         sub: user.as_str(),
@@ -130,10 +163,11 @@ pub async fn mint_client_token(
     let signature = signer.sign_rs256(token.as_bytes()).await?;
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-    Ok(TokenResponse {
+    Ok(MintedToken {
         token,
         user: user.as_str().to_owned(),
         expires_at: claims.exp,
+        jti: claims.jti,
     })
 }
 
@@ -175,12 +209,15 @@ mod tests {
     }
 
     #[test]
-    fn the_acl_is_the_guides_nine_paths_plus_legs() {
+    fn the_acl_grants_web_in_app_voice_and_nothing_more() {
         let json = serde_json::to_string(&Acl).unwrap();
         assert_eq!(
             json,
-            r#"{"paths":{"/*/users/**":{},"/*/conversations/**":{},"/*/sessions/**":{},"/*/devices/**":{},"/*/image/**":{},"/*/media/**":{},"/*/applications/**":{},"/*/push/**":{},"/*/knocking/**":{},"/*/legs/**":{}}}"#
+            r#"{"paths":{"/*/sessions/**":{},"/*/knocking/**":{},"/*/conversations/**":{},"/*/legs/**":{}}}"#
         );
+        for never in ["applications", "push", "devices", "users"] {
+            assert!(!json.contains(never), "{never}");
+        }
     }
 
     #[test]
@@ -219,7 +256,8 @@ mod tests {
         assert_eq!(claims["iat"], 1_700_000_000u64);
         assert_eq!(claims["exp"], 1_700_000_900u64);
         assert_eq!(claims["jti"], "07070707070707070707070707070707");
-        assert_eq!(claims["acl"]["paths"].as_object().unwrap().len(), 10);
+        assert_eq!(claims["acl"]["paths"].as_object().unwrap().len(), 4);
+        assert_eq!(response.jti, "07070707070707070707070707070707");
     }
 
     #[test]

@@ -24,7 +24,6 @@ const controller = createCallController({
   createClient,
   fetchToken: () => fetchToken(),
   requestMicrophone,
-  context: () => ({ page: location.pathname }),
   onChange: view.render,
 });
 

@@ -12,6 +12,8 @@ export const ENDED_HOLD_MS = 4000;
 export const REFRESH_MARGIN_S = 60;
 /** A press this soon after the last one is ignored: a double click starts one call, not a call and its hang-up. */
 export const CLICK_GUARD_MS = 600;
+/** A call ticket admits one call within two minutes of its issue; use one younger than this. */
+export const TICKET_FRESH_MS = 90_000;
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000, 30000];
 
 /** Errors whose cure is a new session rather than another click. */
@@ -23,7 +25,6 @@ export function createCallController({
   createClient,
   fetchToken,
   requestMicrophone,
-  context = () => ({}),
   now = () => Date.now(),
   schedule = (fn, ms) => setTimeout(fn, ms),
   cancel = (id) => clearTimeout(id),
@@ -37,6 +38,8 @@ export function createCallController({
   let retryTimer = null;
   let failures = 0;
   let loginRun = 0;
+  /** The call ticket that came with the latest token, until a call uses it. */
+  let spareTicket = null;
 
   function set(next) {
     state = { user: state.user, lastCall: state.lastCall, ...next };
@@ -89,6 +92,7 @@ export function createCallController({
     }
     if (run !== loginRun) return;
     failures = 0;
+    keepTicket(token);
     scheduleRefresh(token.expires_at);
     set({ name: "ready", user: token.user });
   }
@@ -99,11 +103,31 @@ export function createCallController({
     refreshTimer = schedule(refresh, ms);
   }
 
+  function keepTicket(token) {
+    spareTicket = token.ticket ? { ticket: token.ticket, at: now() } : null;
+  }
+
+  /**
+   * A ticket for the call about to be placed: the spare one while fresh,
+   * else a new token's (the session moves onto that token, so the ticket's
+   * token is the session's).
+   */
+  async function takeTicket() {
+    const spare = spareTicket;
+    spareTicket = null;
+    if (spare && now() - spare.at < TICKET_FRESH_MS) return spare.ticket;
+    const token = await fetchToken();
+    await client.refreshSession(token.token);
+    scheduleRefresh(token.expires_at);
+    return token.ticket;
+  }
+
   /** A new token for the same session, ahead of its expiry; a new session if that fails. */
   async function refresh() {
     try {
       const token = await fetchToken();
       await client.refreshSession(token.token);
+      keepTicket(token);
       scheduleRefresh(token.expires_at);
     } catch {
       if (!inCall()) login({ reconnecting: true });
@@ -123,9 +147,17 @@ export function createCallController({
       fail(microphoneProblem(e));
       return;
     }
+    let ticket;
+    try {
+      ticket = await takeTicket();
+    } catch (e) {
+      fail(e?.kind ?? "token_error", { retryAfter: e?.retryAfter, status: e?.status });
+      return;
+    }
     let callId;
     try {
-      callId = await client.serverCall(context());
+      // The answer webhook reads the ticket from the call's custom_data.
+      callId = await client.serverCall({ ticket });
     } catch (e) {
       fail("call_failed", vonageError(e));
       return;

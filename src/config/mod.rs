@@ -18,6 +18,7 @@ use crate::ncco::TALK_TEXT_MAX_CHARS;
 use crate::origin::Origin;
 use crate::phone::PhoneNumber;
 use crate::secret::Secret;
+use crate::ticket::TicketKey;
 use crate::user::UserName;
 
 /// What is wrong with one variable.
@@ -78,14 +79,30 @@ pub struct AuthSettings {
     pub ttl_seconds: u64,
     /// Origins besides our own whose pages may fetch a token.
     pub allowed_origins: Vec<Origin>,
+    /// Signs the call ticket that comes with each token.
+    pub ticket_key: TicketKey,
 }
 
-/// The answer webhook: where a call goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The answer webhook: where a call goes, and what calls may cost.
+#[derive(Debug, Clone)]
 pub struct AnswerSettings {
     pub greeting: String,
     pub support_number: PhoneNumber,
     pub destination_number: PhoneNumber,
+    pub limits: CallLimits,
+    /// Checks the call ticket that must come with every call.
+    pub ticket_key: TicketKey,
+}
+
+/// Caps on what calls cost (enforced by the call guard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CallLimits {
+    /// Calls connected at once.
+    pub max_concurrent: u32,
+    /// Calls a client (an IP, IPv6 by /64) may place in an hour.
+    pub max_per_client_hour: u32,
+    /// A call whose final event never arrives frees its slot after this long.
+    pub max_call_minutes: u32,
 }
 
 /// Both webhooks: whether and how Vonage's signatures are checked.
@@ -93,6 +110,9 @@ pub struct AnswerSettings {
 pub struct WebhookSettings {
     /// `None` when no signature secret is configured: requests are unsigned.
     pub signature: Option<SignatureSettings>,
+    /// Whoever runs unsigned said so (`ALLOW_UNSIGNED_WEBHOOKS=true`); else
+    /// an unsigned deployment reports itself degraded.
+    pub unsigned_allowed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -319,12 +339,51 @@ impl Config {
             Vec::new,
             list(Origin::parse, format!("origins, each {}", Origin::FORM)),
         );
+        let allow_unsigned = r.optional(
+            var::ALLOW_UNSIGNED_WEBHOOKS,
+            || false,
+            |raw| match raw.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err("expected true or false".into()),
+            },
+        );
+        let max_concurrent = r.optional(
+            var::MAX_CONCURRENT_CALLS,
+            || default::MAX_CONCURRENT_CALLS,
+            number(1..=10_000, "a whole number of calls between 1 and 10000"),
+        );
+        let max_per_client_hour = r.optional(
+            var::MAX_CALLS_PER_CLIENT_HOUR,
+            || default::MAX_CALLS_PER_CLIENT_HOUR,
+            number(1..=10_000, "a whole number of calls between 1 and 10000"),
+        );
+        let max_call_minutes = r.optional(
+            var::MAX_CALL_MINUTES,
+            || default::MAX_CALL_MINUTES,
+            number(1..=1440, "a whole number of minutes between 1 and 1440"),
+        );
+        // Connecting the support number to itself would loop a call through
+        // Vonage and bill both legs for nothing.
+        let destination_number = match (&support_number, destination_number) {
+            (Ok(support), Ok(destination)) if support == &destination => {
+                r.note(Err(ConfigError::invalid(
+                    var::DESTINATION_NUMBER,
+                    format!("expected a number other than {}", var::SUPPORT_NUMBER),
+                )))
+            }
+            (_, destination) => destination,
+        };
         let event_ttl_days = r.optional(
             var::EVENT_TTL_DAYS,
             || default::EVENT_TTL_DAYS,
             number(1..=3650, "a whole number of days between 1 and 3650"),
         );
 
+        let ticket_key = private_key
+            .as_ref()
+            .map(TicketKey::derive)
+            .map_err(Clone::clone);
         let auth = (|| {
             let default_user = client_user.clone()?;
             let mut allowed_users = client_users?;
@@ -338,6 +397,7 @@ impl Config {
                 allowed_users,
                 ttl_seconds: token_ttl?,
                 allowed_origins: allowed_origins?,
+                ticket_key: ticket_key.clone()?,
             })
         })();
         let answer = (|| {
@@ -345,6 +405,12 @@ impl Config {
                 greeting: greeting?,
                 support_number: support_number?,
                 destination_number: destination_number?,
+                limits: CallLimits {
+                    max_concurrent: max_concurrent?,
+                    max_per_client_hour: max_per_client_hour?,
+                    max_call_minutes: max_call_minutes?,
+                },
+                ticket_key: ticket_key?,
             })
         })();
         let webhooks = (|| {
@@ -361,7 +427,10 @@ impl Config {
                     },
                 }),
             };
-            Ok(WebhookSettings { signature })
+            Ok(WebhookSettings {
+                signature,
+                unsigned_allowed: allow_unsigned?,
+            })
         })();
 
         Self {
@@ -381,7 +450,24 @@ impl Config {
     }
 
     pub fn signature_checking(&self) -> bool {
-        matches!(&self.webhooks, Ok(WebhookSettings { signature: Some(_) }))
+        matches!(
+            &self.webhooks,
+            Ok(WebhookSettings {
+                signature: Some(_),
+                ..
+            })
+        )
+    }
+
+    /// Webhooks unsigned without anyone having said that is intended.
+    pub fn unsigned_unintended(&self) -> bool {
+        matches!(
+            &self.webhooks,
+            Ok(WebhookSettings {
+                signature: None,
+                unsigned_allowed: false
+            })
+        )
     }
 }
 
@@ -542,11 +628,13 @@ pub(crate) mod tests {
 
     #[test]
     fn blank_values_count_as_unset() {
+        let key = crate::key::tests::test_key_pem();
         let c = config(&[
             (var::GREETING, "   "),
             (var::OPS_TOKEN, ""),
             (var::SUPPORT_NUMBER, "447700900000"),
             (var::DESTINATION_NUMBER, "447700900001"),
+            (var::PRIVATE_KEY, &key),
         ]);
         assert_eq!(c.answer.unwrap().greeting, var::default::GREETING);
         assert!(c.ops.unwrap().token.is_none());
@@ -566,13 +654,67 @@ pub(crate) mod tests {
     fn answer_settings_report_the_first_missing_piece() {
         let c = config(&[(var::SUPPORT_NUMBER, "447700900000")]);
         assert_eq!(c.answer.unwrap_err().variable, var::DESTINATION_NUMBER);
+        let key = crate::key::tests::test_key_pem();
         let c = config(&[
             (var::SUPPORT_NUMBER, "447700900000"),
             (var::DESTINATION_NUMBER, "447700900001"),
+            (var::PRIVATE_KEY, &key),
         ]);
         assert_eq!(
             c.answer.unwrap().destination_number.as_str(),
             "447700900001"
+        );
+    }
+
+    #[test]
+    fn call_limits_default_and_are_bounded() {
+        let key = crate::key::tests::test_key_pem();
+        let c = config(&[
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+            (var::PRIVATE_KEY, &key),
+        ]);
+        let limits = c.answer.unwrap().limits;
+        assert_eq!(
+            (
+                limits.max_concurrent,
+                limits.max_per_client_hour,
+                limits.max_call_minutes
+            ),
+            (5, 6, 60)
+        );
+        let c = config(&[(var::MAX_CONCURRENT_CALLS, "0")]);
+        assert!(
+            problem(&c, var::MAX_CONCURRENT_CALLS)
+                .unwrap()
+                .contains("between 1 and 10000")
+        );
+    }
+
+    #[test]
+    fn support_and_destination_must_differ() {
+        let c = config(&[
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "+447700900000"),
+        ]);
+        assert_eq!(
+            problem(&c, var::DESTINATION_NUMBER).unwrap(),
+            "DESTINATION_PHONE_NUMBER is invalid: expected a number other than SUPPORT_PHONE_NUMBER"
+        );
+        assert!(c.answer.is_err());
+    }
+
+    #[test]
+    fn unsigned_webhooks_are_intended_only_when_said_so() {
+        assert!(config(&[]).unsigned_unintended());
+        assert!(!config(&[(var::ALLOW_UNSIGNED_WEBHOOKS, "true")]).unsigned_unintended());
+        assert!(!config(&[(var::SIGNATURE_SECRET, &"s".repeat(40))]).unsigned_unintended());
+        assert!(
+            problem(
+                &config(&[(var::ALLOW_UNSIGNED_WEBHOOKS, "sure")]),
+                var::ALLOW_UNSIGNED_WEBHOOKS
+            )
+            .is_some()
         );
     }
 

@@ -18,6 +18,10 @@ pub const SIGNATURE_SKEW: &str = "SIGNATURE_MAX_SKEW_SECONDS";
 pub const OPS_TOKEN: &str = "OPS_TOKEN";
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 pub const EVENT_TTL_DAYS: &str = "EVENT_TTL_DAYS";
+pub const ALLOW_UNSIGNED_WEBHOOKS: &str = "ALLOW_UNSIGNED_WEBHOOKS";
+pub const MAX_CONCURRENT_CALLS: &str = "MAX_CONCURRENT_CALLS";
+pub const MAX_CALLS_PER_CLIENT_HOUR: &str = "MAX_CALLS_PER_CLIENT_HOUR";
+pub const MAX_CALL_MINUTES: &str = "MAX_CALL_MINUTES";
 
 /// The defaults of the optional variables.
 pub mod default {
@@ -28,6 +32,9 @@ pub mod default {
     pub const TOKEN_TTL_SECONDS: u64 = 15 * 60;
     pub const SIGNATURE_SKEW_SECONDS: u64 = 300;
     pub const EVENT_TTL_DAYS: u32 = 30;
+    pub const MAX_CONCURRENT_CALLS: u32 = 5;
+    pub const MAX_CALLS_PER_CLIENT_HOUR: u32 = 6;
+    pub const MAX_CALL_MINUTES: u32 = 60;
 }
 
 /// Vonage's documented bounds for a Client SDK token's lifetime: at least

@@ -8,6 +8,9 @@ use crate::log::store::{self, Delivery, Message, RETRY_DELAY_MAX_SECONDS};
 use super::kv::Kv;
 use super::state;
 
+/// wrangler.toml's `dead_letter_queue` of `call-events`.
+const DEAD_LETTER_QUEUE: &str = "call-events-dlq";
+
 fn retry_after(seconds: u32) -> worker::QueueRetryOptions {
     QueueRetryOptionsBuilder::new()
         .with_delay_seconds(seconds)
@@ -37,7 +40,17 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
             age_ms: now.saturating_sub(m.timestamp().as_millis()),
         })
         .collect();
-    let outcomes = store::consume(&store, &views).await;
+    // Both queues land here: the log's, and its dead-letter queue, whose
+    // messages are kept under dead/ rather than lost.
+    let outcomes = if batch.queue() == DEAD_LETTER_QUEUE {
+        console_error!(
+            "event log: {} messages reached the dead-letter queue; keeping them under dead/",
+            views.len()
+        );
+        store::keep_dead_letters(&store, &views, now).await
+    } else {
+        store::consume(&store, &views).await
+    };
     let mut retried = 0;
     for (message, outcome) in messages.iter().zip(outcomes) {
         match outcome {

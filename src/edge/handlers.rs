@@ -7,17 +7,21 @@ use serde::Serialize;
 use web_sys::{Request, Response};
 use worker::{Context, Date, Env, console_error, console_warn};
 
-use crate::answer::AnswerRequest;
-use crate::config::{Config, ConfigError, WebhookSettings};
+use crate::answer::{AnswerRequest, Decision};
+use crate::config::{AnswerSettings, Config, ConfigError, WebhookSettings};
 use crate::error::AppError;
+use crate::guard::AdmitRequest;
 use crate::log::LogRecord;
 use crate::log::store::{self, Via};
+use crate::log::summary::is_final;
 use crate::origin::{self, RequestSite};
 use crate::routes::{self, Method, Route};
+use crate::ticket::{self, ClientKey, TicketProblem};
 use crate::user::UserName;
 use crate::webhook::{self, MAX_BODY_BYTES, Payload};
-use crate::{health, ncco, ops, token};
+use crate::{health, ops, token};
 
+use super::guard;
 use super::http::{self, RequestUrl, header};
 use super::kv::{CallEventsQueue, Kv};
 use super::signer::WebCryptoSigner;
@@ -53,7 +57,7 @@ pub fn handle_now(req: &Request, env: &Env) -> Handling {
         Err(e) => return Handling::Now(http::error(&e)),
     };
     match route {
-        Route::Health => Handling::Now(health_report(&state::config(env), env)),
+        Route::Health => Handling::Now(health_report(req, &state::config(env), env)),
         Route::PageConfig => {
             Handling::Now(page_config(&state::config(env)).unwrap_or_else(|e| http::error(&e)))
         }
@@ -76,9 +80,10 @@ pub async fn handle_later(
         // made every cold isolate compile all of them on its first request.
         Route::Auth { user } => boxed(auth(&req, &url, &config, &env, user.as_deref())).await,
         Route::Answer => boxed(answer(&req, method, &url, &config, env, &ctx)).await,
-        Route::Event => boxed(event(&req, method, &url, &config, &env)).await,
+        Route::Event => boxed(event(&req, method, &url, &config, &env, &ctx)).await,
         Route::OpsCalls => boxed(ops_calls(&req, &url, &config, &env)).await,
-        Route::OpsCall { call_id } => boxed(ops_call(&req, &config, &env, &call_id)).await,
+        Route::OpsCall { call_id } => boxed(ops_call(&req, &url, &config, &env, &call_id)).await,
+        Route::OpsDeadLetters => boxed(ops_dead_letters(&req, &config, &env)).await,
         Route::Health | Route::PageConfig => unreachable!("answered by handle_now"),
     };
     result.unwrap_or_else(|e| http::error(&e))
@@ -106,15 +111,28 @@ fn log_store(config: &Config, env: &Env) -> Result<Kv, AppError> {
     })
 }
 
-fn health_report(config: &Config, env: &Env) -> Response {
-    let rate_limiting = env.rate_limiter(RATE_LIMIT_BINDING).is_ok();
-    let event_log = match (log_store(config, env), CallEventsQueue::bind(env)) {
-        (Err(_), _) => "unavailable",
-        (Ok(_), Some(_)) => Via::Queue.as_str(),
-        (Ok(_), None) => Via::Kv.as_str(),
+/// The detailed report for ops (their token in `Authorization`), the bare
+/// status for anyone else.
+fn health_report(req: &Request, config: &Config, env: &Env) -> Response {
+    let bindings = health::Bindings {
+        event_log: match (log_store(config, env), CallEventsQueue::bind(env)) {
+            (Err(_), _) => "unavailable",
+            (Ok(_), Some(_)) => Via::Queue.as_str(),
+            (Ok(_), None) => Via::Kv.as_str(),
+        },
+        rate_limiting: env.rate_limiter(RATE_LIMIT_BINDING).is_ok(),
+        call_guard: guard::bound(env),
     };
-    let report = health::report(config, event_log, rate_limiting);
-    http::json(report.http_status(), &report)
+    let report = health::report(config, bindings);
+    let is_ops = config
+        .ops
+        .as_ref()
+        .is_ok_and(|ops| ops::authorize(ops, header(req, "Authorization").as_deref()).is_ok());
+    if is_ops {
+        http::json(report.http_status(), &report)
+    } else {
+        http::json(report.http_status(), &report.public())
+    }
 }
 
 #[derive(Serialize)]
@@ -165,8 +183,20 @@ async fn auth(
     let signer = WebCryptoSigner {
         key: &settings.private_key,
     };
-    let minted = token::mint_client_token(settings, user, now_ms() / 1000, jti, &signer).await?;
-    Ok(http::json(200, &minted))
+    let now = now_ms() / 1000;
+    let minted = token::mint_client_token(settings, user, now, jti, &signer).await?;
+    let mut ticket_jti = [0u8; 16];
+    getrandom::getrandom(&mut ticket_jti).map_err(|_| AppError::Signing)?;
+    let client = ClientKey::of_ip(header(req, "CF-Connecting-IP").as_deref());
+    let ticket = ticket::issue(
+        &settings.ticket_key,
+        &minted.user,
+        &minted.jti,
+        &client,
+        now,
+        ticket_jti,
+    );
+    Ok(http::json(200, &minted.with_ticket(ticket)))
 }
 
 /// Per client IP, when the binding is configured. A limiter that errors lets
@@ -236,16 +266,16 @@ async fn answer(
 
     // Without usable webhook settings the request cannot be verified: it
     // gets the apology, which dials no one and reveals nothing.
-    let route = webhooks.and(config.answer.as_ref());
-    let (ncco, problem) = ncco::answer(route);
-    let outcome = match &problem {
-        None => "connect",
-        Some(why) => {
-            console_error!("answer webhook: apologising to the caller because {why}");
-            "apology"
-        }
+    let settings = webhooks.and(config.answer.as_ref());
+    let decision = match settings {
+        Err(e) => Decision::NotConfigured(e.clone()),
+        Ok(settings) => admit(&request, settings, &env).await,
     };
-    if let Some(record) = LogRecord::of_answer(&request, outcome, now_ms()) {
+    if let Some(why) = decision.reason() {
+        console_warn!("answer webhook: not connecting the call: {why}");
+    }
+    let ncco = decision.ncco(settings.ok());
+    if let Some(record) = LogRecord::of_answer(&request, &decision, now_ms()) {
         // Recording the answer must neither delay nor fail it.
         let store = log_store(config, &env);
         ctx.wait_until(async move {
@@ -266,6 +296,37 @@ async fn answer(
     Ok(http::json(200, &ncco))
 }
 
+/// The ticket must be genuine, fresh and the caller's; then the guard says
+/// whether the ticket is unused and the caps allow one more call.
+async fn admit(request: &AnswerRequest, settings: &AnswerSettings, env: &Env) -> Decision {
+    let presented = ticket::from_custom_data(request.custom_data.as_ref());
+    let ticket = match ticket::verify(
+        &settings.ticket_key,
+        presented,
+        request.caller(),
+        now_ms() / 1000,
+    ) {
+        Ok(ticket) => ticket,
+        Err(problem) => return Decision::Ticket(problem),
+    };
+    let Some(leg) = request.uuid.clone() else {
+        return Decision::Ticket(TicketProblem::Malformed);
+    };
+    let admit = AdmitRequest {
+        ticket_id: ticket.id,
+        client: ticket.client,
+        leg,
+        limits: settings.limits,
+    };
+    match guard::admit(env, &admit).await {
+        Ok(admission) => Decision::from_admission(admission),
+        Err(e) => {
+            console_error!("answer webhook: the call guard is unavailable ({e})");
+            Decision::GuardUnavailable
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Accepted<'a> {
     accepted: bool,
@@ -281,6 +342,7 @@ async fn event(
     url: &RequestUrl,
     config: &Config,
     env: &Env,
+    ctx: &Context,
 ) -> Result<Response, AppError> {
     let webhooks = settings(&config.webhooks)?;
     let body = if method == Method::Get {
@@ -300,6 +362,16 @@ async fn event(
         console_error!("event log: {w}")
     })
     .await?;
+    // A leg's final event frees its call's slot in the guard (if it holds
+    // one). Should that fail, the slot frees itself after MAX_CALL_MINUTES.
+    if let (true, Some(leg)) = (is_final(&record.entry.status), record.entry.uuid.clone()) {
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = guard::release(&env, &leg).await {
+                console_error!("event log: could not free the call's slot in the guard ({e})");
+            }
+        });
+    }
     Ok(http::json(
         200,
         &Accepted {
@@ -339,6 +411,7 @@ async fn ops_calls(
 
 async fn ops_call(
     req: &Request,
+    url: &RequestUrl,
     config: &Config,
     env: &Env,
     call_id: &str,
@@ -348,11 +421,28 @@ async fn ops_call(
         header(req, "Authorization").as_deref(),
     )?;
     let store = log_store(config, env)?;
-    let entries = store::entries_of_call(&store, call_id, |w| console_error!("event log: {w}"))
-        .await
-        .map_err(read_failed)?;
-    let view = ops::call_view(call_id, entries).ok_or(AppError::NotFound)?;
+    let pairs = url.query_pairs();
+    let cursor = pairs
+        .iter()
+        .find(|(k, v)| k == "cursor" && !v.is_empty())
+        .map(|(_, v)| v.as_str());
+    let (entries, next) = store::entries_of_call(&store, call_id, cursor, |w| {
+        console_error!("event log: {w}")
+    })
+    .await
+    .map_err(read_failed)?;
+    let view = ops::call_view(call_id, entries, next).ok_or(AppError::NotFound)?;
     Ok(http::json(200, &view))
+}
+
+async fn ops_dead_letters(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
+    ops::authorize(
+        settings(&config.ops)?,
+        header(req, "Authorization").as_deref(),
+    )?;
+    let store = log_store(config, env)?;
+    let letters = store::dead_letters(&store).await.map_err(read_failed)?;
+    Ok(http::json(200, &letters))
 }
 
 fn read_failed(e: store::StoreError) -> AppError {

@@ -8,10 +8,11 @@
 
 use std::cell::RefCell;
 
-use js_sys::Uint8Array;
+use js_sys::{Reflect, Uint8Array};
 use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, Response, ResponseInit};
+use web_sys::{Headers, ReadableStreamDefaultReader, Request, Response, ResponseInit};
 
 use crate::error::{AppError, ErrorResponse};
 
@@ -154,22 +155,55 @@ pub fn require_json(req: &Request) -> Result<(), AppError> {
     }
 }
 
-/// The whole body, refused early by `Content-Length` and again by what arrived.
+fn unreadable(_: JsValue) -> AppError {
+    AppError::BadRequest("the request body could not be read".into())
+}
+
+/// The body, at most `limit` bytes. A declared `Content-Length` over the
+/// limit is refused before anything is read (the runtime holds a body to its
+/// declared length, so within it one read is safe). A body without one
+/// (chunked) is read chunk by chunk and cut off at the limit: it is never
+/// buffered whole, however long the client keeps sending.
 pub async fn read_body(req: &Request, limit: usize) -> Result<Vec<u8>, AppError> {
     let too_large = AppError::PayloadTooLarge { limit_bytes: limit };
-    let declared = header(req, "Content-Length").and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large);
+    match header(req, "Content-Length").map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(declared)) if declared > limit as u64 => Err(too_large),
+        Some(Ok(_)) => {
+            let buffer = JsFuture::from(req.array_buffer().map_err(unreadable)?)
+                .await
+                .map_err(unreadable)?;
+            let body = Uint8Array::new(&buffer).to_vec();
+            if body.len() > limit {
+                Err(too_large)
+            } else {
+                Ok(body)
+            }
+        }
+        _ => read_stream(req, limit).await,
     }
-    let unreadable = |_| AppError::BadRequest("the request body could not be read".into());
-    let buffer = JsFuture::from(req.array_buffer().map_err(unreadable)?)
-        .await
-        .map_err(unreadable)?;
-    let body = Uint8Array::new(&buffer).to_vec();
-    if body.len() > limit {
-        Err(too_large)
-    } else {
-        Ok(body)
+}
+
+async fn read_stream(req: &Request, limit: usize) -> Result<Vec<u8>, AppError> {
+    let Some(stream) = req.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(unreadable)?;
+        if Reflect::get(&chunk, &"done".into())
+            .map_err(unreadable)?
+            .is_truthy()
+        {
+            return Ok(body);
+        }
+        let bytes = Uint8Array::new(&Reflect::get(&chunk, &"value".into()).map_err(unreadable)?);
+        if body.len() + bytes.length() as usize > limit {
+            // Stop the upload; the rest of the body is never read.
+            let _ = reader.cancel();
+            return Err(AppError::PayloadTooLarge { limit_bytes: limit });
+        }
+        body.extend(bytes.to_vec());
     }
 }
 

@@ -8,6 +8,8 @@
 #[cfg(feature = "entry")]
 mod consumer;
 #[cfg(feature = "entry")]
+mod guard;
+#[cfg(feature = "entry")]
 mod handlers;
 #[cfg(feature = "entry")]
 mod http;
@@ -17,6 +19,8 @@ pub mod signer;
 #[cfg(feature = "entry")]
 mod state;
 
+#[cfg(feature = "entry")]
+pub use guard::CallGuard;
 #[cfg(feature = "entry")]
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "entry")]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::answer::AnswerRequest;
+use crate::answer::{AnswerRequest, Decision};
 use crate::error::AppError;
 use crate::time;
 
@@ -115,7 +115,11 @@ impl LogRecord {
     /// Its key holds time 0 and a hash of the request, not the receive time:
     /// it sorts first in its call, and when Vonage retries an answer request
     /// that timed out, the retry lands on the same key.
-    pub fn of_answer(request: &AnswerRequest, ncco: &str, received_ms: u64) -> Option<Self> {
+    pub fn of_answer(
+        request: &AnswerRequest,
+        decision: &Decision,
+        received_ms: u64,
+    ) -> Option<Self> {
         let call_id = request
             .conversation_uuid
             .as_deref()
@@ -129,11 +133,14 @@ impl LogRecord {
         map.retain(|_, v| !v.is_null());
         let request_hash = key::short_hash(Value::Object(map.clone()).to_string().as_bytes());
         map.insert("source".into(), Value::String("answer_webhook".into()));
-        map.insert("ncco".into(), Value::String(ncco.into()));
+        map.insert("ncco".into(), Value::String(decision.ncco_label().into()));
+        if let Some(reason) = decision.reason() {
+            map.insert("reason".into(), Value::String(reason));
+        }
         let raw = serde_json::value::to_raw_value(&map).ok()?;
         let event = Event {
             call_id,
-            status: "answered".into(),
+            status: decision.status().into(),
             at_ms: received_ms,
             uuid: request.uuid.clone(),
             conversation_uuid: request.conversation_uuid.clone(),
@@ -239,7 +246,7 @@ mod tests {
             custom_data: Some(serde_json::json!({"page": "/pricing"})),
             ..AnswerRequest::default()
         };
-        let r = LogRecord::of_answer(&request, "connect", NOW).unwrap();
+        let r = LogRecord::of_answer(&request, &Decision::Connect, NOW).unwrap();
         assert_eq!(r.entry.status, "answered");
         assert_eq!(r.entry.call_id, CONV);
         assert_eq!(r.entry.from.as_deref(), Some("supportuser"));
@@ -252,11 +259,16 @@ mod tests {
             r.key.starts_with(&format!("event/{CONV}/0000000000000-")),
             "sorts first"
         );
-        let retried = LogRecord::of_answer(&request, "connect", NOW + 4_000).unwrap();
+        let retried = LogRecord::of_answer(&request, &Decision::Connect, NOW + 4_000).unwrap();
         assert_eq!(
             retried.key, r.key,
             "a retried answer request lands on the same key"
         );
-        assert!(LogRecord::of_answer(&AnswerRequest::default(), "connect", NOW).is_none());
+        assert!(LogRecord::of_answer(&AnswerRequest::default(), &Decision::Connect, NOW).is_none());
+        let refused = Decision::Refused(crate::guard::Refusal::LinesBusy);
+        let r = LogRecord::of_answer(&request, &refused, NOW).unwrap();
+        assert_eq!(r.entry.status, "refused");
+        assert_eq!(r.entry.raw_field("reason").unwrap(), "lines_busy");
+        assert_eq!(r.summary.outcome(), crate::log::Outcome::Refused);
     }
 }

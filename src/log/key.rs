@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 
 pub const EVENT_PREFIX: &str = "event/";
 pub const INDEX_PREFIX: &str = "call/";
+/// Queue messages that could not be stored in 20 tries (the dead-letter
+/// queue's consumer keeps them here, for ops to read).
+pub const DEAD_PREFIX: &str = "dead/";
 
 /// Whether `id` can name a call in a key: Vonage's ids are hexadecimal with
 /// dashes (`63f61863-4a51-…`), conversations prefixed `CON-`. Anything else
@@ -41,6 +44,12 @@ pub fn index_prefix(day: &str) -> String {
 
 pub fn index_key(day: &str, call_id: &str) -> String {
     format!("{}{call_id}", index_prefix(day))
+}
+
+/// `dead/<ms kept, 13 digits>-<hash of the message>`: in the order kept, and
+/// a message delivered twice is kept once.
+pub fn dead_letter_key(kept_ms: u64, message: &[u8]) -> String {
+    format!("{DEAD_PREFIX}{kept_ms:013}-{}", short_hash(message))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use futures_util::future::{join, join_all};
+use serde::Serialize;
 
 use crate::error::AppError;
 
@@ -258,6 +259,72 @@ pub async fn consume<S: LogStore>(store: &S, messages: &[Message<'_>]) -> Vec<De
         .collect()
 }
 
+/// The dead-letter queue's consumer: each message (a record the log could
+/// not store in 20 tries) is kept as it is under `dead/`, for ops to read.
+/// Retried when even that fails; nothing is acknowledged unkept.
+pub async fn keep_dead_letters<S: LogStore>(
+    store: &S,
+    messages: &[Message<'_>],
+    now_ms: u64,
+) -> Vec<Delivery> {
+    let kept = join_all(messages.iter().map(|m| {
+        let key = key::dead_letter_key(now_ms.saturating_sub(m.age_ms), m.body.as_bytes());
+        async move { store.put(&key, m.body).await }
+    }))
+    .await;
+    messages
+        .iter()
+        .zip(kept)
+        .map(|(m, result)| match result {
+            Ok(()) => Delivery::Ack,
+            Err(_) => Delivery::Retry {
+                delay_seconds: retry_delay(m.age_ms),
+            },
+        })
+        .collect()
+}
+
+/// A kept dead letter: the record the log could not store.
+#[derive(Debug, Serialize)]
+pub struct DeadLetter {
+    pub key: String,
+    pub message: Box<serde_json::value::RawValue>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeadLetters {
+    /// How many are kept (of the first 1,000 listed; `more` says there are others).
+    pub count: usize,
+    pub more: bool,
+    /// The oldest of them, in full.
+    pub letters: Vec<DeadLetter>,
+}
+
+/// Dead letters shown in full per request.
+pub const DEAD_LETTERS_SHOWN: usize = 20;
+
+pub async fn dead_letters<S: LogStore>(store: &S) -> Result<DeadLetters, StoreError> {
+    let page = store.list(key::DEAD_PREFIX, None, LIST_LIMIT_MAX).await?;
+    let shown: Vec<&ListedKey> = page.keys.iter().take(DEAD_LETTERS_SHOWN).collect();
+    let values = join_all(shown.iter().map(|k| store.get(&k.name))).await;
+    let mut letters = Vec::with_capacity(values.len());
+    for (k, value) in shown.iter().zip(values) {
+        if let Some(text) = value? {
+            let message = serde_json::value::RawValue::from_string(text)
+                .or_else(|_| serde_json::value::to_raw_value("(not JSON)"))?;
+            letters.push(DeadLetter {
+                key: k.name.clone(),
+                message,
+            });
+        }
+    }
+    Ok(DeadLetters {
+        count: page.keys.len(),
+        more: page.cursor.is_some(),
+        letters,
+    })
+}
+
 /// A KV list call returns at most 1,000 keys.
 pub const LIST_LIMIT_MAX: u32 = 1000;
 
@@ -282,30 +349,24 @@ pub async fn calls_of_day<S: LogStore>(
     Ok((calls, page.cursor))
 }
 
-/// A call's events fit in one KV list page; ten pages is a runaway guard.
-const MAX_EVENT_PAGES: usize = 10;
+/// Events of one call read per page. A call has about ten; a page of 200
+/// is one KV list and 200 reads, far within a Worker's 1,000 KV operations
+/// per invocation, however long a call's log grows.
+pub const EVENT_PAGE: u32 = 200;
 
-/// Every entry of one call, in key order (which is time order). An entry
-/// that cannot be read is skipped and reported through `warn`.
+/// One page of a call's entries, in key order (which is time order), and
+/// the cursor of the next page. An entry that cannot be read is skipped and
+/// reported through `warn`.
 pub async fn entries_of_call<S: LogStore>(
     store: &S,
     call_id: &str,
+    cursor: Option<&str>,
     mut warn: impl FnMut(&str),
-) -> Result<Vec<LogEntry>, StoreError> {
-    let prefix = key::event_prefix(call_id);
-    let mut names = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..MAX_EVENT_PAGES {
-        let page = store
-            .list(&prefix, cursor.as_deref(), LIST_LIMIT_MAX)
-            .await?;
-        names.extend(page.keys.into_iter().map(|k| k.name));
-        cursor = page.cursor;
-        if cursor.is_none() {
-            break;
-        }
-    }
-    let values = join_all(names.iter().map(|k| store.get(k))).await;
+) -> Result<(Vec<LogEntry>, Option<String>), StoreError> {
+    let page = store
+        .list(&key::event_prefix(call_id), cursor, EVENT_PAGE)
+        .await?;
+    let values = join_all(page.keys.iter().map(|k| store.get(&k.name))).await;
     let mut entries = Vec::with_capacity(values.len());
     for value in values {
         // A key listed but gone since (expired) is skipped, not an error.
@@ -316,7 +377,7 @@ pub async fn entries_of_call<S: LogStore>(
             }
         }
     }
-    Ok(entries)
+    Ok((entries, page.cursor))
 }
 
 #[cfg(test)]
@@ -441,6 +502,34 @@ mod tests {
     }
 
     #[test]
+    fn dead_letters_are_kept_under_their_own_prefix_and_read_back() {
+        let store = MemoryStore::default();
+        let body =
+            serde_json::to_string(&record("ringing", "outbound", "2026-01-01T09:00:02Z")).unwrap();
+        let messages = [Message {
+            body: &body,
+            age_ms: 1_000,
+        }];
+        assert_eq!(
+            block_on(keep_dead_letters(&store, &messages, 10_000)),
+            vec![Delivery::Ack]
+        );
+        assert_eq!(
+            block_on(keep_dead_letters(&store, &messages, 10_000)),
+            vec![Delivery::Ack]
+        );
+        let letters = block_on(dead_letters(&store)).unwrap();
+        assert_eq!((letters.count, letters.more), (1, false), "kept once");
+        assert!(letters.letters[0].key.starts_with("dead/0000000009000-"));
+        assert_eq!(letters.letters[0].message.get(), body);
+        store.fail_puts.set(1);
+        assert!(matches!(
+            block_on(keep_dead_letters(&store, &messages, 10_000))[0],
+            Delivery::Retry { .. }
+        ));
+    }
+
+    #[test]
     fn retry_delays_grow_with_age_within_bounds() {
         assert_eq!(retry_delay(0), RETRY_DELAY_MIN_SECONDS);
         assert_eq!(retry_delay(30_000), 30);
@@ -460,8 +549,34 @@ mod tests {
         assert_eq!(calls[0].0, CONV);
         assert_eq!(calls[0].1.as_ref().unwrap().status, "completed");
         assert!(cursor.is_none());
-        let entries = block_on(entries_of_call(&store, CONV, |_| {})).unwrap();
+        let (entries, cursor) = block_on(entries_of_call(&store, CONV, None, |_| {})).unwrap();
         let statuses: Vec<_> = entries.iter().map(|e| e.status.as_str()).collect();
         assert_eq!(statuses, ["started", "completed"]);
+        assert!(cursor.is_none());
+    }
+
+    #[test]
+    fn a_long_call_is_read_a_page_at_a_time() {
+        let store = MemoryStore::default();
+        let records: Vec<LogRecord> = (0..(EVENT_PAGE + 5))
+            .map(|i| {
+                record(
+                    "ringing",
+                    "outbound",
+                    &crate::time::rfc3339_ms(1_767_225_600_000 + u64::from(i)),
+                )
+            })
+            .collect();
+        block_on(store_all(&store, &records.iter().collect::<Vec<_>>()));
+        let (first, cursor) = block_on(entries_of_call(&store, CONV, None, |_| {})).unwrap();
+        assert_eq!(first.len(), EVENT_PAGE as usize);
+        let (rest, end) =
+            block_on(entries_of_call(&store, CONV, cursor.as_deref(), |_| {})).unwrap();
+        assert_eq!(rest.len(), 5);
+        assert!(end.is_none());
+        assert!(
+            first.last().unwrap().at < rest[0].at,
+            "pages follow time order"
+        );
     }
 }

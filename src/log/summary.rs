@@ -47,6 +47,9 @@ pub enum Outcome {
     Failed,
     /// The visitor's leg ended without a connected leg (e.g. an apology).
     Ended,
+    /// The call guard turned the call away (no valid ticket, lines busy, the
+    /// client's hourly allowance used).
+    Refused,
 }
 
 /// What the per-day call index keeps in KV metadata (at most 1024 bytes).
@@ -94,9 +97,10 @@ impl CallSummary {
             // The connected leg's `from` is our own support number, not the caller.
             from: if connected { None } else { clip(from) },
             to: clip(to),
-            // An error event (Vonage could not run the call) names the call
-            // like the connected leg's outcome does.
-            outcome_known: (connected && is_final(status)) || status == "error",
+            // An error event (Vonage could not run the call), or the call
+            // guard turning the call away, names the call like the connected
+            // leg's outcome does.
+            outcome_known: (connected && is_final(status)) || matches!(status, "error" | "refused"),
             to_is_destination: connected,
         }
     }
@@ -149,6 +153,7 @@ impl CallSummary {
         match (self.outcome_known, self.status.as_str()) {
             (true, "completed") => Outcome::Answered,
             (true, "failed" | "rejected") | (_, "error") => Outcome::Failed,
+            (_, "refused") => Outcome::Refused,
             (true, _) => Outcome::Missed,
             (false, status) if is_final(status) => Outcome::Ended,
             _ => Outcome::InProgress,

@@ -81,7 +81,8 @@ describe("a call", () => {
         assert.equal((await button(page).textContent()).trim(), "Hang up");
         await screenshot(page, `${width}-2-calling`);
         const [[, context_]] = await fakeLog(page, "serverCall");
-        assert.deepEqual(context_, { page: "/" }, "the call carries the page it came from");
+        assert.deepEqual(Object.keys(context_), ["ticket"], "the call carries its ticket, and only that");
+        assert.match(context_.ticket, /^[\w-]+\.[\w-]+\.[\w-]+$/);
 
         await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "RINGING"));
         await waitForState(page, "ringing");
@@ -176,6 +177,30 @@ describe("a call", () => {
       assert.match(await detail(page).textContent(), /\(Vonage: CS_ERROR, conversation:error:not-found\)/);
       assert.equal(await button(page).isEnabled(), true, "the visitor can try again");
       await screenshot(page, "1280-error-call-failed");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("call tickets", () => {
+  test("the first call uses the login's ticket; the next one a new token's", async () => {
+    const { page, context } = await ready();
+    const auths = [];
+    page.on("response", async (res) => res.url().endsWith("/auth") && auths.push((await res.json()).ticket));
+    try {
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 1);
+      await page.evaluate(() => window.__fake.emit("callHangup", "call-1", {}, "REMOTE_HANGUP"));
+      await waitForState(page, "ended");
+      await page.waitForTimeout(700); // past the double-click guard
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 2);
+      const tickets = (await fakeLog(page, "serverCall")).map(([, c]) => c.ticket);
+      assert.notEqual(tickets[0], tickets[1], "a ticket admits one call");
+      assert.equal(auths.length, 1, "one more /auth, for the second call");
+      assert.equal(tickets[1], auths[0]);
+      assert.equal((await fakeLog(page, "refreshSession")).length, 1, "the session moved onto the new token");
     } finally {
       await context.close();
     }

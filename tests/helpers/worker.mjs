@@ -48,6 +48,9 @@ export function defaultVars() {
     SUPPORT_PHONE_NUMBER: SUPPORT,
     DESTINATION_PHONE_NUMBER: DESTINATION,
     OPS_TOKEN,
+    // Most tests post unsigned webhooks on purpose; the signed path has its
+    // own workers (VONAGE_SIGNATURE_SECRET), and one test leaves this out.
+    ALLOW_UNSIGNED_WEBHOOKS: "true",
   };
 }
 
@@ -64,6 +67,8 @@ export function capturedLogs() {
  * options.rateLimit: { limit, period } for /auth (default: generous).
  * options.kvWrapper: script source of a module whose default export wraps the
  *   KV namespace (a test double that can fail), bound as CALL_EVENTS.
+ * options.maxRetries: the call-events consumer's max_retries (default
+ *   wrangler.toml's), to reach the dead-letter queue in a test's time.
  */
 export async function startWorker(options = {}) {
   if (!existsSync(scriptPath)) {
@@ -83,6 +88,9 @@ export async function startWorker(options = {}) {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     bindings,
   };
+  if (options.maxRetries !== undefined && worker.queueConsumers?.["call-events"]) {
+    worker.queueConsumers["call-events"].maxRetries = options.maxRetries;
+  }
   if (worker.ratelimits?.AUTH_RATE_LIMITER) {
     worker.ratelimits.AUTH_RATE_LIMITER.simple = options.rateLimit ?? { limit: 10_000, period: 60 };
   }

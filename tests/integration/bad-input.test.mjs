@@ -124,7 +124,7 @@ describe("signed webhooks", () => {
   const now = () => Math.floor(Date.now() / 1000);
 
   test("/healthz says signature checking is on", async () => {
-    assert.equal((await (await signed.fetch("/healthz")).json()).signature_checking, true);
+    assert.equal((await (await signed.fetch("/healthz", { headers: ops })).json()).signature_checking, true);
   });
 
   test("an event without Authorization → 503 with Retry-After (Vonage retries it signed)", async () => {
@@ -154,7 +154,8 @@ describe("signed webhooks", () => {
   });
 
   test("properly signed GET answer and POST event are accepted", async () => {
-    const query = [["to", "447700900000"], ["from", "supportuser"], ["uuid", LEG], ["conversation_uuid", "CON-00000000-0000-4000-8000-0000000000aa"]];
+    const { ticket } = await (await signed.fetch("/auth")).json();
+    const query = [["to", "447700900000"], ["from_user", "supportuser"], ["uuid", LEG], ["conversation_uuid", "CON-00000000-0000-4000-8000-0000000000aa"], ["custom_data", JSON.stringify({ ticket })]];
     const answer = await signed.fetch(`/webhooks/answer?${new URLSearchParams(query)}`, { headers: { authorization: await sign({ query }) } });
     assert.equal(answer.status, 200);
     assert.equal((await answer.json())[1].action, "connect");

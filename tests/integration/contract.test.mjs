@@ -2,7 +2,9 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { jwtVerify, decodeProtectedHeader } from "jose";
-import { startWorker, eventually, APP_ID, SUPPORT, DESTINATION } from "../helpers/worker.mjs";
+import { startWorker, eventually, APP_ID, SUPPORT, DESTINATION, OPS_TOKEN } from "../helpers/worker.mjs";
+
+const opsAuth = { authorization: `Bearer ${OPS_TOKEN}` };
 import { testKeys } from "../helpers/keys.mjs";
 
 const CONV = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";
@@ -40,7 +42,7 @@ describe("/auth", () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
     const body = await json(res);
-    assert.deepEqual(Object.keys(body).sort(), ["expires_at", "token", "user"]);
+    assert.deepEqual(Object.keys(body).sort(), ["expires_at", "ticket", "token", "user"]);
     assert.equal(body.user, "supportuser");
     assert.deepEqual(decodeProtectedHeader(body.token), { alg: "RS256", typ: "JWT" });
     const { payload } = await jwtVerify(body.token, testKeys().publicKey, { algorithms: ["RS256"] });
@@ -51,10 +53,16 @@ describe("/auth", () => {
     assert.equal(payload.exp, payload.iat + 900);
     assert.equal(body.expires_at, payload.exp);
     assert.match(payload.jti, /^[0-9a-f]{32}$/);
-    assert.deepEqual(Object.keys(payload.acl.paths), [
-      "/*/users/**", "/*/conversations/**", "/*/sessions/**", "/*/devices/**", "/*/image/**",
-      "/*/media/**", "/*/applications/**", "/*/push/**", "/*/knocking/**", "/*/legs/**",
-    ]);
+    // Least privilege: what a web in-app voice call needs, nothing more.
+    assert.deepEqual(Object.keys(payload.acl.paths), ["/*/sessions/**", "/*/knocking/**", "/*/conversations/**", "/*/legs/**"]);
+    for (const never of ["applications", "push", "devices", "users"]) {
+      assert.ok(!JSON.stringify(payload.acl).includes(never), never);
+    }
+    // The call ticket: an HS256 JWT for this user, valid for two minutes.
+    const ticket = JSON.parse(Buffer.from(body.ticket.split(".")[1], "base64url"));
+    assert.equal(ticket.sub, "supportuser");
+    assert.equal(ticket.tok, payload.jti, "bound to the token it came with");
+    assert.equal(ticket.exp - ticket.iat, 120);
   });
 
   test("every token is fresh", async () => {
@@ -73,27 +81,39 @@ describe("/auth", () => {
 });
 
 describe("/webhooks/answer", () => {
-  test("GET returns the seed's NCCO", async () => {
-    const q = new URLSearchParams({ to: SUPPORT, from: "supportuser", uuid: LEG, conversation_uuid: CONV, custom_data: '{"page":"/"}' });
+  const ticket = async () => (await w.fetch("/auth").then(json)).ticket;
+  const leg = () => crypto.randomUUID();
+
+  test("GET with a call ticket returns the seed's NCCO", async () => {
+    const q = new URLSearchParams({ to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: JSON.stringify({ ticket: await ticket() }) });
     const res = await w.fetch(`/webhooks/answer?${q}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
     assert.deepEqual(await json(res), SEED_NCCO);
   });
 
-  test("POST returns the seed's NCCO", async () => {
+  test("POST with a call ticket returns the seed's NCCO", async () => {
     const res = await w.fetch("/webhooks/answer", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: SUPPORT, from: "supportuser", uuid: LEG, conversation_uuid: CONV, custom_data: { page: "/" } }),
+      body: JSON.stringify({ to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: { ticket: await ticket() } }),
     });
     assert.equal(res.status, 200);
     assert.deepEqual(await json(res), SEED_NCCO);
   });
 
+  test("without a ticket, the caller hears an apology and nothing is dialled", async () => {
+    const q = new URLSearchParams({ to: SUPPORT, from_user: "supportuser", uuid: leg(), conversation_uuid: CONV, custom_data: '{"page":"/"}' });
+    const ncco = await (await w.fetch(`/webhooks/answer?${q}`)).json();
+    assert.equal(ncco.length, 1);
+    assert.equal(ncco[0].action, "talk");
+    assert.match(ncco[0].text, /cannot connect your call/);
+  });
+
   test("the answer is recorded as an `answered` entry in the log", async () => {
     const conv = "CON-00000000-0000-4000-8000-00000000a0a0";
-    await w.fetch(`/webhooks/answer?uuid=${LEG}&conversation_uuid=${conv}&from=supportuser`);
+    const q = new URLSearchParams({ uuid: leg(), conversation_uuid: conv, from_user: "supportuser", custom_data: JSON.stringify({ ticket: await ticket() }) });
+    await w.fetch(`/webhooks/answer?${q}`);
     const keys = await eventually(async () => (await w.keys(`event/${conv}/`)).length && w.keys(`event/${conv}/`));
     assert.equal(keys.length, 1);
     const entry = JSON.parse(await w.kv.get(keys[0]));
@@ -164,7 +184,7 @@ describe("routing", () => {
   });
 
   test("/healthz says what is configured, by name only", async () => {
-    const res = await w.fetch("/healthz");
+    const res = await w.fetch("/healthz", { headers: opsAuth });
     assert.equal(res.status, 200);
     const health = await json(res);
     assert.equal(health.status, "ok");
@@ -173,6 +193,33 @@ describe("routing", () => {
     assert.equal(health.signature_checking, false);
     assert.equal(health.ops_api, true);
     assert.equal(health.rate_limiting, true);
+    assert.equal(health.call_guard, true);
+  });
+
+  test("/healthz tells anyone the status and nothing else", async () => {
+    for (const headers of [{}, { authorization: "Bearer not-the-ops-token-0123" }]) {
+      const res = await w.fetch("/healthz", { headers });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await json(res), { status: "ok" });
+    }
+  });
+});
+
+describe("unsigned is loud", () => {
+  test("without VONAGE_SIGNATURE_SECRET or ALLOW_UNSIGNED_WEBHOOKS=true: degraded, says why, and warns", async () => {
+    const loose = await startWorker({ vars: { ALLOW_UNSIGNED_WEBHOOKS: undefined } });
+    try {
+      const pub = await loose.fetch("/healthz");
+      assert.equal(pub.status, 503);
+      assert.deepEqual(await json(pub), { status: "degraded" });
+      const detail = await loose.fetch("/healthz", { headers: opsAuth }).then(json);
+      const problem = detail.problems.find((p) => p.variable === "VONAGE_SIGNATURE_SECRET");
+      assert.match(problem.problem, /anyone can post events/);
+      assert.match(problem.problem, /ALLOW_UNSIGNED_WEBHOOKS=true/);
+      assert.ok(loose.logs.some((l) => /signature checking is OFF/.test(l)), loose.logs.join("\n"));
+    } finally {
+      await loose.dispose();
+    }
   });
 });
 
@@ -186,7 +233,7 @@ describe("misconfiguration", () => {
   after(() => bare?.dispose());
 
   test("/healthz names each missing or malformed variable", async () => {
-    const res = await bare.fetch("/healthz");
+    const res = await bare.fetch("/healthz", { headers: opsAuth });
     assert.equal(res.status, 503);
     const health = await json(res);
     assert.equal(health.status, "degraded");
@@ -232,7 +279,7 @@ describe("without a queue (wrangler deploy --env free)", () => {
   test("events are written to KV directly before the webhook answers", async () => {
     const free = await startWorker({ env: "free" });
     try {
-      const health = await free.fetch("/healthz").then(json);
+      const health = await free.fetch("/healthz", { headers: opsAuth }).then(json);
       assert.equal(health.event_log, "kv");
       const res = await free.fetch("/webhooks/event", {
         method: "POST",

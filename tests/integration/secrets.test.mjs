@@ -37,13 +37,12 @@ test("malformed secrets are described by form, never echoed", async () => {
   const vars = {
     VONAGE_PRIVATE_KEY: keyLike,
     VONAGE_SIGNATURE_SECRET: "short-secret-x1", // too short: refused by form
-    OPS_TOKEN: "tiny-ops-tok",
   };
   const w = await startWorker({ vars });
   try {
-    const health = await (await w.fetch("/healthz")).json();
+    const health = await (await w.fetch("/healthz", { headers: { authorization: `Bearer ${OPS_TOKEN}` } })).json();
     const names = health.problems.map((p) => p.variable);
-    assert.deepEqual(names, ["VONAGE_PRIVATE_KEY", "VONAGE_SIGNATURE_SECRET", "OPS_TOKEN"]);
+    assert.deepEqual(names, ["VONAGE_PRIVATE_KEY", "VONAGE_SIGNATURE_SECRET"]);
     assert.match(health.problems[0].problem, /well-formed private key|PEM/);
     const auth = await (await w.fetch("/auth")).json();
     assert.match(auth.error.message, /VONAGE_PRIVATE_KEY is invalid/);
@@ -52,6 +51,18 @@ test("malformed secrets are described by form, never echoed", async () => {
     const everything = JSON.stringify(health) + JSON.stringify(auth) + w.logs.join("\n");
     for (const value of Object.values(vars)) assert.ok(!everything.includes(value));
     assert.ok(!everything.includes("THIS-IS-SECRET-KEY-MATERIAL"));
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("a malformed ops token is never echoed, and switches the detailed report off", async () => {
+  const w = await startWorker({ vars: { OPS_TOKEN: "tiny-ops-tok" } });
+  try {
+    const health = await (await w.fetch("/healthz", { headers: { authorization: "Bearer tiny-ops-tok" } })).json();
+    assert.deepEqual(health, { status: "degraded" }, "the detail needs a valid ops token");
+    assert.deepEqual(await sweep(w), []);
+    assert.ok(!w.logs.join("\n").includes("tiny-ops-tok"));
   } finally {
     await w.dispose();
   }

@@ -50,12 +50,17 @@ describe("with signed webhooks", () => {
       const { code, stdout } = await simulate(w.url, vars, "--scenario", path.join(scenarioDir, file));
       assert.equal(code, 0, stdout);
       assert.match(stdout, /✓ RS256 token for "supportuser" verifies/);
-      assert.match(stdout, /✓ NCCO: talk "Thank you for calling Acme support\. Transferring you now\.", then connect 447700900000 → 447700900001/);
+      if ((scenario.expect.answer ?? "connect") === "connect") {
+        assert.match(stdout, /✓ NCCO: talk "Thank you for calling Acme support\. Transferring you now\.", then connect 447700900000 → 447700900001/);
+      } else {
+        assert.match(stdout, /✓ NCCO: talk "Sorry, [^"]+", nothing dialled/);
+      }
       assert.match(stdout, /RESULT: 1 scenarios passed, 0 failed, 0 skipped; 0 deviations/);
       // The printed timeline: the answer entry, then every accepted event, in order.
       const timeline = [...stdout.matchAll(/^ {4}\d\d:\d\d:\d\d\.\d{3} {2}(\S+)/gm)].map((m) => m[1]);
       const accepted = scenario.events.filter((e) => !e.expect_refusal).map((e) => e.logged_as ?? e.status);
-      assert.deepEqual(timeline, ["answered", ...accepted]);
+      const answered = (scenario.expect.answer ?? "connect") === "connect" ? "answered" : "refused";
+      assert.deepEqual(timeline, [answered, ...accepted]);
       assert.match(stdout, new RegExp(`call CON-[0-9a-f-]+ — ${scenario.expect.status}`));
       for (const e of scenario.events.filter((e) => e.expect_refusal)) {
         assert.match(stdout, new RegExp(`refused as expected, ${e.expect_refusal.status} ${e.expect_refusal.code}`));

@@ -119,6 +119,28 @@ fn claim_problems(claims: &Value, token: &TokenResponse, settings: &Settings) ->
     problems
 }
 
+/// An NCCO that speaks and dials no one: the apology, or the "lines are
+/// busy" words (`expected` names which).
+pub fn no_connect(body: &str, expected: &str) -> Result<String, Vec<String>> {
+    let ncco: Vec<Action> = serde_json::from_str(body).map_err(|e| {
+        vec![format!(
+            "the answer is not an NCCO this service defines: {e}: {body}"
+        )]
+    })?;
+    let words = match expected {
+        "lines_busy" => edge_click_to_call::ncco::LINES_BUSY,
+        _ => edge_click_to_call::ncco::APOLOGY,
+    };
+    match ncco.as_slice() {
+        [Action::Talk { text }] if text == words => {
+            Ok(format!("NCCO: talk {text:?}, nothing dialled"))
+        }
+        _ => Err(vec![format!(
+            "NCCO: expected only the {expected} words, got {body}"
+        )]),
+    }
+}
+
 /// Vonage's rules for the NCCO we answer with, and that it connects the
 /// configured numbers. `Ok` carries a one-line description.
 pub fn ncco(body: &str, settings: &Settings) -> Result<String, Vec<String>> {

@@ -25,6 +25,10 @@ pub struct Scenario {
     /// `POST` (Vonage's default for event URLs) or `GET`.
     #[serde(default = "default_event_method")]
     pub event_method: String,
+    /// The call ticket the call carries: `fresh` (from `/auth`, the
+    /// default), `missing`, or `reused` (another call used it first).
+    #[serde(default = "default_ticket")]
+    pub ticket: String,
     /// Settings the scenario needs, e.g. `signature_secret`.
     #[serde(default)]
     pub requires: Vec<String>,
@@ -39,6 +43,14 @@ fn default_method() -> String {
 
 fn default_event_method() -> String {
     "POST".into()
+}
+
+fn default_ticket() -> String {
+    "fresh".into()
+}
+
+fn default_answer() -> String {
+    "connect".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,8 +90,12 @@ pub struct Refusal {
     pub code: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Expect {
+    /// The NCCO: `connect`, or the words of one that dials no one
+    /// (`apology`, `lines_busy`).
+    #[serde(default = "default_answer")]
+    pub answer: String,
     #[serde(default)]
     pub status: Option<String>,
     /// `answered`, `missed`, `failed`, `ended`, `in_progress`.
@@ -87,6 +103,17 @@ pub struct Expect {
     pub outcome: Option<String>,
     #[serde(default)]
     pub duration_seconds: Option<u64>,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Self {
+            answer: default_answer(),
+            status: None,
+            outcome: None,
+            duration_seconds: None,
+        }
+    }
 }
 
 impl ScenarioEvent {
@@ -127,6 +154,7 @@ pub fn scenario_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// The names filled into the fixtures for one call.
+#[derive(Clone)]
 pub struct CallIds {
     pub conversation_uuid: String,
     pub app_uuid: String,

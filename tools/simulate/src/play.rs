@@ -7,8 +7,9 @@ use std::time::Duration;
 use edge_click_to_call::config::var;
 use edge_click_to_call::ops::{CallList, CallView};
 use edge_click_to_call::time;
+use edge_click_to_call::token::TokenResponse;
 use edge_click_to_call::webhook::Payload;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::Report;
 use crate::checks;
@@ -22,9 +23,6 @@ pub enum Played {
     Skipped,
 }
 
-/// The context the page passes to `serverCall`.
-const CONTEXT: &str = r#"{"page":"/"}"#;
-
 pub fn scenario(
     client: &Client,
     settings: &Settings,
@@ -37,6 +35,16 @@ pub fn scenario(
         println!("  - skipped: needs {missing}");
         return Ok(Played::Skipped);
     }
+    // The context the page passes to `serverCall`: the call ticket `/auth`
+    // handed out with its token.
+    let ticket = match scenario.ticket.as_str() {
+        "missing" => None,
+        _ => Some(fresh_ticket(client)?),
+    };
+    let context = match &ticket {
+        Some(ticket) => json!({ "ticket": ticket }).to_string(),
+        None => "{}".to_owned(),
+    };
     let ids = CallIds {
         conversation_uuid: format!("CON-{}", vonage::uuid()),
         app_uuid: vonage::uuid(),
@@ -50,8 +58,30 @@ pub fn scenario(
         destination: settings
             .var_or(var::DESTINATION_NUMBER, "447700900001")
             .to_owned(),
-        custom_data: CONTEXT.to_owned(),
+        custom_data: context,
     };
+    if scenario.ticket == "reused" {
+        // Another call uses the ticket first; it must connect.
+        let first = CallIds {
+            conversation_uuid: format!("CON-{}", vonage::uuid()),
+            app_uuid: vonage::uuid(),
+            ..ids.clone()
+        };
+        let res = request_answer(client, settings, &scenario, &first)?;
+        if checks::ncco(&res.body, settings).is_err() {
+            report.deviation("the ticket's first call was not connected");
+        }
+        // That call ends at once: its line is free again.
+        let completed = json!({
+            "uuid": first.app_uuid, "conversation_uuid": first.conversation_uuid,
+            "status": "completed", "direction": "inbound",
+            "timestamp": time::rfc3339_ms(vonage::now_ms()),
+        });
+        let body = serde_json::to_vec(&completed).unwrap_or_default();
+        let mut headers = vec![("Content-Type", "application/json".to_owned())];
+        headers.extend(sign(settings, &Payload::Body(&body), None));
+        client.post("/webhooks/event", &headers, &body)?;
+    }
     answer(client, settings, &scenario, &ids, report)?;
     let accepted = send_events(client, settings, &scenario, &ids, report)?;
     read_back(client, settings, &ids, &accepted, &scenario.expect, report)?;
@@ -92,8 +122,49 @@ fn sign(
     ))
 }
 
+/// A fresh token and call ticket from `/auth`, as a visitor of its own:
+/// `CF-Connecting-IP` (which Cloudflare's edge sets, and `wrangler dev` takes
+/// from the request) differs per call, so the caps on a client's calls apply
+/// to each simulated visitor, not to the simulator as a whole.
+fn fresh_ticket(client: &Client) -> Result<String, String> {
+    let visitor = format!("198.51.100.{}", uuid::Uuid::new_v4().as_bytes()[0]);
+    let res = client.get("/auth", &[("CF-Connecting-IP", visitor)])?;
+    let token: TokenResponse = serde_json::from_str(&res.body)
+        .map_err(|e| format!("/auth answered {}: {e}: {}", res.status, res.body))?;
+    Ok(token.ticket)
+}
+
 /// The answer webhook, as Vonage requests it for `serverCall(context)`:
-/// a GET query by default, a JSON body with `answer_method=POST`.
+/// a GET query by default (`custom_data` as a JSON string), a JSON body
+/// with `answer_method=POST` (`custom_data` as the object).
+fn request_answer(
+    client: &Client,
+    settings: &Settings,
+    scenario: &Scenario,
+    ids: &CallIds,
+) -> Result<Response, String> {
+    let fields = fixtures::answer_fields(ids);
+    if scenario.answer_method.eq_ignore_ascii_case("POST") {
+        let mut body = fields;
+        body.insert(
+            "custom_data".into(),
+            serde_json::from_str(&ids.custom_data).unwrap_or(Value::Null),
+        );
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let mut headers = vec![("Content-Type", "application/json".to_owned())];
+        headers.extend(sign(settings, &Payload::Body(&body), None));
+        client.post("/webhooks/answer", &headers, &body)
+    } else {
+        let query = query_pairs(&fields);
+        let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
+            .into_iter()
+            .collect();
+        client.get(&format!("/webhooks/answer?{}", encode(&query)), &headers)
+    }
+}
+
+/// Requests the answer and checks the NCCO is the one the scenario expects:
+/// a connect (the default), or words that dial no one.
 fn answer(
     client: &Client,
     settings: &Settings,
@@ -101,24 +172,7 @@ fn answer(
     ids: &CallIds,
     report: &mut Report,
 ) -> Result<(), String> {
-    let fields = fixtures::answer_fields(ids);
-    let res = if scenario.answer_method.eq_ignore_ascii_case("POST") {
-        let mut body = fields;
-        body.insert(
-            "custom_data".into(),
-            serde_json::from_str(CONTEXT).unwrap_or(Value::Null),
-        );
-        let body = serde_json::to_vec(&body).unwrap_or_default();
-        let mut headers = vec![("Content-Type", "application/json".to_owned())];
-        headers.extend(sign(settings, &Payload::Body(&body), None));
-        client.post("/webhooks/answer", &headers, &body)?
-    } else {
-        let query = query_pairs(&fields);
-        let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
-            .into_iter()
-            .collect();
-        client.get(&format!("/webhooks/answer?{}", encode(&query)), &headers)?
-    };
+    let res = request_answer(client, settings, scenario, ids)?;
     if res.status != 200 {
         report.deviation(&format!(
             "the answer webhook answered {}: {}",
@@ -126,7 +180,11 @@ fn answer(
         ));
         return Ok(());
     }
-    match checks::ncco(&res.body, settings) {
+    let checked = match scenario.expect.answer.as_str() {
+        "connect" => checks::ncco(&res.body, settings),
+        words => checks::no_connect(&res.body, words),
+    };
+    match checked {
         Ok(described) => report.ok(&described),
         Err(problems) => {
             for p in problems {
