@@ -1,24 +1,31 @@
 //! The call guard's Durable Object, and the worker's client of it.
 //!
-//! One object (named `calls`) holds the whole ledger (`crate::guard`): the
-//! runtime delivers its requests one at a time and keeps the ledger in
-//! memory between them, so a decision never reads state another decision is
-//! about to change. The ledger is written to the object's storage after
-//! each change (the response waits for the write), so it survives the
-//! object being moved or evicted.
+//! One object (named `calls`) holds the guard's state (`crate::guard`) in
+//! its storage, a few small values per decision: `ticket/<id>` (a used
+//! ticket), `live` (the connected calls), `client/<key>` (a client's calls of
+//! the last hour). The runtime delivers the object's requests one at a time
+//! and holds them while it reads or writes storage, so each decision sees
+//! the state the previous one left. Values are JSON text: serde_json is in
+//! the wasm anyway, and structured values would bring serde-wasm-bindgen's
+//! map code for three small types. An hourly alarm forgets used tickets that
+//! can no longer matter.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{
+    DurableObject, Env, ListOptions, Request, Response, Result, State, Storage, durable_object,
+};
 
-use crate::guard::{Admission, AdmitRequest, Ledger};
+use crate::guard::{self, Admission, AdmitRequest, CallState, HOUR_MS, LiveCall, UsedTicket};
 
 const BINDING: &str = "CALL_GUARD";
-/// One ledger for every call: the caps are global.
+/// One guard for every call: the caps are global.
 const OBJECT_NAME: &str = "calls";
-const LEDGER_KEY: &str = "ledger";
+const LIVE_KEY: &str = "live";
+const TICKET_PREFIX: &str = "ticket/";
 
 #[derive(Serialize, Deserialize)]
 pub struct ReleaseRequest {
@@ -30,32 +37,75 @@ pub struct Released {
     pub released: bool,
 }
 
-#[durable_object]
+#[durable_object(alarm)]
 pub struct CallGuard {
     state: State,
-    ledger: RefCell<Option<Ledger>>,
+    /// Whether this instance has made sure the sweeping alarm is set.
+    alarm_checked: Cell<bool>,
+}
+
+async fn read<T: DeserializeOwned>(storage: &Storage, key: &str) -> Result<Option<T>> {
+    match storage.get::<String>(key).await? {
+        Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+        None => Ok(None),
+    }
+}
+
+async fn write<T: Serialize>(storage: &Storage, key: &str, value: &T) -> Result<()> {
+    storage
+        .put_raw(key, JsValue::from_str(&serde_json::to_string(value)?))
+        .await
+}
+
+fn client_key(request: &AdmitRequest) -> String {
+    format!("client/{}", request.client.0)
 }
 
 impl CallGuard {
-    // Stored as JSON text: serde_json is in the wasm anyway; a structured
-    // value would bring serde-wasm-bindgen's map code for one struct.
-    async fn ledger(&self) -> Result<Ledger> {
-        if let Some(ledger) = self.ledger.borrow().clone() {
-            return Ok(ledger);
+    async fn admit(&self, request: &AdmitRequest) -> Result<Admission> {
+        let storage = self.state.storage();
+        let now = worker::Date::now().as_millis();
+        let ticket_key = format!("{TICKET_PREFIX}{}", request.ticket_id);
+        let mut state = CallState {
+            ticket: read::<UsedTicket>(&storage, &ticket_key).await?,
+            live: read::<Vec<LiveCall>>(&storage, LIVE_KEY)
+                .await?
+                .unwrap_or_default(),
+            client_calls: read::<Vec<u64>>(&storage, &client_key(request))
+                .await?
+                .unwrap_or_default(),
+        };
+        let (admission, changed) = state.admit(request, now);
+        if let (true, Some(ticket)) = (changed.ticket, &state.ticket) {
+            write(&storage, &ticket_key, ticket).await?;
+            self.keep_sweeping(&storage).await?;
         }
-        match self.state.storage().get::<String>(LEDGER_KEY).await? {
-            Some(json) => Ok(serde_json::from_str(&json)?),
-            None => Ok(Ledger::default()),
+        if changed.live {
+            write(&storage, LIVE_KEY, &state.live).await?;
         }
+        if changed.client_calls {
+            write(&storage, &client_key(request), &state.client_calls).await?;
+        }
+        Ok(admission)
     }
 
-    async fn keep(&self, ledger: Ledger) -> Result<()> {
-        let json = serde_json::to_string(&ledger)?;
-        self.state
-            .storage()
-            .put_raw(LEDGER_KEY, JsValue::from_str(&json))
-            .await?;
-        *self.ledger.borrow_mut() = Some(ledger);
+    async fn release(&self, leg: &str) -> Result<bool> {
+        let storage = self.state.storage();
+        let mut live: Vec<LiveCall> = read(&storage, LIVE_KEY).await?.unwrap_or_default();
+        let released = guard::release(&mut live, leg);
+        if released {
+            write(&storage, LIVE_KEY, &live).await?;
+        }
+        Ok(released)
+    }
+
+    async fn keep_sweeping(&self, storage: &Storage) -> Result<()> {
+        if !self.alarm_checked.get() {
+            if storage.get_alarm().await?.is_none() {
+                storage.set_alarm(HOUR_MS as i64).await?;
+            }
+            self.alarm_checked.set(true);
+        }
         Ok(())
     }
 }
@@ -64,37 +114,51 @@ impl DurableObject for CallGuard {
     fn new(state: State, _env: Env) -> Self {
         Self {
             state,
-            ledger: RefCell::new(None),
+            alarm_checked: Cell::new(false),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let now = worker::Date::now().as_millis();
         match req.path().as_str() {
-            "/admit" => {
-                let request: AdmitRequest = req.json().await?;
-                let mut ledger = self.ledger().await?;
-                let admission = ledger.admit(&request, now);
-                self.keep(ledger).await?;
-                Response::from_json(&admission)
-            }
+            "/admit" => Response::from_json(&self.admit(&req.json().await?).await?),
             "/release" => {
                 let request: ReleaseRequest = req.json().await?;
-                let mut ledger = self.ledger().await?;
-                let released = ledger.release(&request.leg);
-                if released {
-                    self.keep(ledger).await?;
-                }
-                Response::from_json(&Released { released })
+                Response::from_json(&Released {
+                    released: self.release(&request.leg).await?,
+                })
             }
             _ => Response::error("no such guard route", 404),
         }
     }
-}
 
-/// Whether the guard's binding exists (for `/healthz`).
-pub fn bound(env: &Env) -> bool {
-    env.durable_object(BINDING).is_ok()
+    /// Forgets used tickets past their keeping time; comes back in an hour
+    /// while any remain.
+    async fn alarm(&self) -> Result<Response> {
+        let storage = self.state.storage();
+        let now = worker::Date::now().as_millis();
+        let tickets = storage
+            .list_with_options(ListOptions::new().prefix(TICKET_PREFIX))
+            .await?;
+        let mut forgotten = Vec::new();
+        let mut kept = 0usize;
+        for entry in tickets.entries() {
+            let pair: js_sys::Array = entry?.unchecked_into();
+            let (key, value) = (pair.get(0).as_string(), pair.get(1).as_string());
+            let used = value.and_then(|v| serde_json::from_str::<UsedTicket>(&v).ok());
+            match (key, used) {
+                (Some(key), Some(used)) if used.forgettable(now) => forgotten.push(key),
+                (Some(key), None) => forgotten.push(key),
+                _ => kept += 1,
+            }
+        }
+        if !forgotten.is_empty() {
+            storage.delete_multiple(forgotten).await?;
+        }
+        if kept > 0 {
+            storage.set_alarm(HOUR_MS as i64).await?;
+        }
+        Response::ok("swept")
+    }
 }
 
 /// The worker's side: one request to the guard.
@@ -117,6 +181,11 @@ async fn ask<T: Serialize>(env: &Env, path: &str, body: &T) -> Result<Response> 
         )));
     }
     Ok(response)
+}
+
+/// Whether the guard's binding exists (for `/healthz`).
+pub fn bound(env: &Env) -> bool {
+    env.durable_object(BINDING).is_ok()
 }
 
 pub async fn admit(env: &Env, request: &AdmitRequest) -> Result<Admission> {

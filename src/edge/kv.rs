@@ -1,18 +1,30 @@
 //! The event log's KV namespace and queue, behind the core's `LogStore` and
 //! `EventQueue`: bytes in, bytes out, errors as types.
+//!
+//! KV is called through its JavaScript API directly. workers-rs' KV builders
+//! serialise a fresh options object per call through serde-wasm-bindgen and
+//! bring a float formatter along: no faster in `make bench` (within the
+//! noise of calling the API directly), and about 30 KiB of the wasm. This is
+//! the one way the worker reaches KV.
 
-use serde_json::Value;
-use worker::{Env, KvStore, Queue};
+use js_sys::{Array, Function, JSON, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::{Env, Queue};
 
 use crate::log::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
 
 const KV_BINDING: &str = "CALL_EVENTS";
 const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";
 
-impl From<worker::kv::KvError> for StoreError {
-    fn from(e: worker::kv::KvError) -> Self {
-        // KV errors name keys and limits, never values.
-        StoreError(e.to_string())
+/// A JS error's message (KV errors name keys and limits, never values).
+impl From<JsValue> for StoreError {
+    fn from(e: JsValue) -> Self {
+        let message = Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .or_else(|| e.as_string());
+        StoreError(message.unwrap_or_else(|| "unknown KV error".into()))
     }
 }
 
@@ -23,16 +35,110 @@ impl From<worker::Error> for StoreError {
 }
 
 pub struct Kv {
-    kv: KvStore,
-    ttl_seconds: u64,
+    this: JsValue,
+    ttl_seconds: f64,
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), StoreError> {
+    Reflect::set(object, &key.into(), value)?;
+    Ok(())
 }
 
 impl Kv {
     /// `None` when the binding is missing (a deployment without KV).
     pub fn bind(env: &Env, ttl_seconds: u64) -> Option<Self> {
+        let this = Reflect::get(env.as_ref(), &KV_BINDING.into())
+            .ok()
+            .filter(JsValue::is_object)?;
         Some(Self {
-            kv: env.kv(KV_BINDING).ok()?,
-            ttl_seconds,
+            this,
+            ttl_seconds: ttl_seconds as f64,
+        })
+    }
+
+    /// `this.<name>(...args)`, awaited.
+    async fn call(&self, name: &str, args: &[JsValue]) -> Result<JsValue, StoreError> {
+        let method: Function = Reflect::get(&self.this, &name.into())?.dyn_into()?;
+        let promise: Promise = method
+            .apply(&self.this, &args.iter().collect::<Array>())?
+            .into();
+        Ok(JsFuture::from(promise).await?)
+    }
+
+    fn ttl_options(&self) -> Result<Object, StoreError> {
+        let options = Object::new();
+        set(&options, "expirationTtl", &self.ttl_seconds.into())?;
+        Ok(options)
+    }
+}
+
+impl LogStore for Kv {
+    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let options = self.ttl_options()?;
+        self.call("put", &[key.into(), value.into(), options.into()])
+            .await
+            .map(drop)
+    }
+
+    async fn put_metadata(&self, key: &str, metadata_json: &str) -> Result<(), StoreError> {
+        let options = self.ttl_options()?;
+        set(&options, "metadata", &JSON::parse(metadata_json)?)?;
+        self.call("put", &[key.into(), "".into(), options.into()])
+            .await
+            .map(drop)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .call("get", &[key.into(), "text".into()])
+            .await?
+            .as_string())
+    }
+
+    async fn metadata(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let found = self
+            .call("getWithMetadata", &[key.into(), "text".into()])
+            .await?;
+        let metadata = Reflect::get(&found, &"metadata".into())?;
+        if metadata.is_null() || metadata.is_undefined() {
+            return Ok(None);
+        }
+        Ok(JSON::stringify(&metadata)?.as_string())
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage, StoreError> {
+        let options = Object::new();
+        set(&options, "prefix", &prefix.into())?;
+        set(&options, "limit", &limit.into())?;
+        if let Some(cursor) = cursor {
+            set(&options, "cursor", &cursor.into())?;
+        }
+        let page = self.call("list", &[options.into()]).await?;
+        let keys: Array = Reflect::get(&page, &"keys".into())?.dyn_into()?;
+        let mut listed = Vec::with_capacity(keys.length() as usize);
+        for key in keys.iter() {
+            let metadata = Reflect::get(&key, &"metadata".into())?;
+            listed.push(ListedKey {
+                name: Reflect::get(&key, &"name".into())?
+                    .as_string()
+                    .unwrap_or_default(),
+                metadata: if metadata.is_null() || metadata.is_undefined() {
+                    None
+                } else {
+                    JSON::stringify(&metadata)?.as_string()
+                },
+            });
+        }
+        let complete = Reflect::get(&page, &"list_complete".into())?.is_truthy();
+        let cursor = Reflect::get(&page, &"cursor".into())?.as_string();
+        Ok(ListPage {
+            keys: listed,
+            cursor: if complete { None } else { cursor },
         })
     }
 }
@@ -49,68 +155,5 @@ impl CallEventsQueue {
 impl EventQueue for CallEventsQueue {
     async fn send(&self, message: &str) -> Result<(), StoreError> {
         Ok(self.0.send(message).await?)
-    }
-}
-
-impl LogStore for Kv {
-    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        Ok(self
-            .kv
-            .put(key, value)?
-            .expiration_ttl(self.ttl_seconds)
-            .execute()
-            .await?)
-    }
-
-    async fn put_metadata(&self, key: &str, metadata_json: &str) -> Result<(), StoreError> {
-        let metadata: Value = serde_json::from_str(metadata_json)?;
-        Ok(self
-            .kv
-            .put(key, "")?
-            .expiration_ttl(self.ttl_seconds)
-            .metadata(metadata)?
-            .execute()
-            .await?)
-    }
-
-    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.kv.get(key).text().await?)
-    }
-
-    async fn metadata(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let (_, metadata) = self.kv.get(key).text_with_metadata::<Value>().await?;
-        Ok(metadata.map(|m| m.to_string()))
-    }
-
-    async fn list(
-        &self,
-        prefix: &str,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<ListPage, StoreError> {
-        let mut list = self
-            .kv
-            .list()
-            .prefix(prefix.to_owned())
-            .limit(u64::from(limit));
-        if let Some(cursor) = cursor {
-            list = list.cursor(cursor.to_owned());
-        }
-        let page = list.execute().await?;
-        Ok(ListPage {
-            keys: page
-                .keys
-                .into_iter()
-                .map(|k| ListedKey {
-                    name: k.name,
-                    metadata: k.metadata.map(|m| m.to_string()),
-                })
-                .collect(),
-            cursor: if page.list_complete {
-                None
-            } else {
-                page.cursor
-            },
-        })
     }
 }
