@@ -1,5 +1,13 @@
 // Pieces the benchmark (run.mjs) and the profiler (profile.mjs) share.
 import http from "node:http";
+import { makeTicket } from "../tests/helpers/tickets.mjs";
+
+const tickets = [];
+/** Mints `n` call tickets ahead of a load (made with jose, as tests do), so the answer route takes one each. */
+export async function fillTickets(n) {
+  const batch = await Promise.all(Array.from({ length: n }, () => makeTicket()));
+  tickets.push(...batch);
+}
 
 // An in-memory KV namespace, bound in both workers in place of Miniflare's
 // (which stores every value through SQLite and blob files, so its cost and
@@ -49,9 +57,12 @@ export const ROUTES = {
   auth: () => ({ path: "/auth" }),
   // A JSON 404: no work at all, so this is each runtime's fixed cost per request.
   not_found: () => ({ path: "/no/such/route", expect: 404 }),
+  // An in-app call's answer request with a fresh call ticket each (see
+  // fillTickets): every one goes through the call guard, as in production.
   answer: () => {
     const n = (counter++).toString(16).padStart(12, "0");
-    const q = new URLSearchParams({ to: "447700900000", from: "supportuser", uuid: `aaaaaaaa-0000-4000-8000-${n}`, conversation_uuid: `CON-bbbbbbbb-0000-4000-8000-${n}`, custom_data: '{"page":"/"}' });
+    const ticket = tickets.pop() ?? "";
+    const q = new URLSearchParams({ to: "447700900000", from_user: "supportuser", endpoint_type: "app", uuid: `aaaaaaaa-0000-4000-8000-${n}`, conversation_uuid: `CON-bbbbbbbb-0000-4000-8000-${n}`, custom_data: JSON.stringify({ ticket }) });
     return { path: `/webhooks/answer?${q}` };
   },
   event: () => {

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { Miniflare, Log, LogLevel } from "miniflare";
 import WebSocket from "ws";
 import { defaultVars, root } from "../tests/helpers/worker.mjs";
-import { MEMORY_KV, ROUTES, request } from "./lib.mjs";
+import { MEMORY_KV, ROUTES, fillTickets, request } from "./lib.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -53,6 +53,7 @@ const mf = new Miniflare({
     {
       name: "worker", modules: true, compatibilityDate: "2025-09-01", bindings: defaultVars(),
       ...script,
+      durableObjects: opts.baseline ? undefined : { CALL_GUARD: { className: "CallGuard", useSQLite: true } },
       wrappedBindings: { CALL_EVENTS: { scriptName: "memory-kv" } },
     },
     { name: "memory-kv", modules: [{ type: "ESModule", path: "memory-kv.mjs", contents: MEMORY_KV }] },
@@ -91,6 +92,7 @@ async function drive(ms) {
   }));
 }
 
+if (opts.route === "answer") await fillTickets(40_000);
 await drive(1000); // warm up: compile, import keys, fill caches
 await send("Profiler.enable");
 await send("Profiler.setSamplingInterval", { interval: 50 });

@@ -1,16 +1,18 @@
 //! The call guard's Durable Object, and the worker's client of it.
 //!
 //! One object (named `calls`) holds the guard's state (`crate::guard`) in
-//! its storage, a few small values per decision: `ticket/<id>` (a used
-//! ticket), `live` (the connected calls), `client/<key>` (a client's calls of
-//! the last hour). The runtime delivers the object's requests one at a time
-//! and holds them while it reads or writes storage, so each decision sees
-//! the state the previous one left. Values are JSON text: serde_json is in
-//! the wasm anyway, and structured values would bring serde-wasm-bindgen's
-//! map code for three small types. An hourly alarm forgets used tickets that
-//! can no longer matter.
+//! its storage as small values: `ticket/<id>` (a used ticket), `live` (the
+//! connected calls), `client/<key>` (a client's calls of the last hour). It
+//! reads them all once per instance, then decides each call in memory and
+//! writes what the decision changed. The runtime delivers the object's
+//! requests one at a time and holds them while it reads or writes storage,
+//! and a decision awaits nothing between reading the state and changing it,
+//! so each decision sees the state the previous one left. Values are JSON
+//! text: serde_json is in the wasm anyway, and structured values would bring
+//! serde-wasm-bindgen's map code. An hourly alarm forgets used tickets and
+//! clients that can no longer matter.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,7 @@ const BINDING: &str = "CALL_GUARD";
 const OBJECT_NAME: &str = "calls";
 const LIVE_KEY: &str = "live";
 const TICKET_PREFIX: &str = "ticket/";
+const CLIENT_PREFIX: &str = "client/";
 
 #[derive(Serialize, Deserialize)]
 pub struct ReleaseRequest {
@@ -40,15 +43,20 @@ pub struct Released {
 #[durable_object(alarm)]
 pub struct CallGuard {
     state: State,
+    /// The guard's state, read from storage once per instance and kept in
+    /// step with it: a decision then reads nothing and writes a few small
+    /// values.
+    memory: RefCell<Option<Memory>>,
     /// Whether this instance has made sure the sweeping alarm is set.
     alarm_checked: Cell<bool>,
 }
 
-async fn read<T: DeserializeOwned>(storage: &Storage, key: &str) -> Result<Option<T>> {
-    match storage.get::<String>(key).await? {
-        Some(json) => Ok(Some(serde_json::from_str(&json)?)),
-        None => Ok(None),
-    }
+/// Everything in storage, in memory. Tickets sorted by id.
+#[derive(Default)]
+struct Memory {
+    tickets: Vec<(String, UsedTicket)>,
+    live: Vec<LiveCall>,
+    clients: Vec<(String, Vec<u64>)>,
 }
 
 async fn write<T: Serialize>(storage: &Storage, key: &str, value: &T) -> Result<()> {
@@ -57,46 +65,113 @@ async fn write<T: Serialize>(storage: &Storage, key: &str, value: &T) -> Result<
         .await
 }
 
-fn client_key(request: &AdmitRequest) -> String {
-    format!("client/{}", request.client.0)
+/// Every stored value under `prefix`, parsed; unreadable ones skipped.
+async fn list<T: DeserializeOwned>(storage: &Storage, prefix: &str) -> Result<Vec<(String, T)>> {
+    let map = storage
+        .list_with_options(ListOptions::new().prefix(prefix))
+        .await?;
+    let mut out = Vec::new();
+    for entry in map.entries() {
+        let pair: js_sys::Array = entry?.unchecked_into();
+        if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+            && let Ok(value) = serde_json::from_str(&value)
+        {
+            out.push((key[prefix.len()..].to_owned(), value));
+        }
+    }
+    Ok(out)
 }
 
 impl CallGuard {
+    /// The state, loaded on this instance's first request. The runtime holds
+    /// other requests while storage is read, so none sees a half-loaded state.
+    async fn memory(&self) -> Result<std::cell::RefMut<'_, Memory>> {
+        if self.memory.borrow().is_none() {
+            let storage = self.state.storage();
+            let mut tickets = list::<UsedTicket>(&storage, TICKET_PREFIX).await?;
+            tickets.sort_by(|a, b| a.0.cmp(&b.0));
+            let live = match storage.get::<String>(LIVE_KEY).await? {
+                Some(json) => serde_json::from_str(&json)?,
+                None => Vec::new(),
+            };
+            let clients = list::<Vec<u64>>(&storage, CLIENT_PREFIX).await?;
+            *self.memory.borrow_mut() = Some(Memory {
+                tickets,
+                live,
+                clients,
+            });
+        }
+        Ok(std::cell::RefMut::map(self.memory.borrow_mut(), |m| {
+            m.as_mut().expect("loaded above")
+        }))
+    }
+
     async fn admit(&self, request: &AdmitRequest) -> Result<Admission> {
-        let storage = self.state.storage();
         let now = worker::Date::now().as_millis();
-        let ticket_key = format!("{TICKET_PREFIX}{}", request.ticket_id);
-        let mut state = CallState {
-            ticket: read::<UsedTicket>(&storage, &ticket_key).await?,
-            live: read::<Vec<LiveCall>>(&storage, LIVE_KEY)
-                .await?
-                .unwrap_or_default(),
-            client_calls: read::<Vec<u64>>(&storage, &client_key(request))
-                .await?
-                .unwrap_or_default(),
+        // Decide in memory, without awaiting; then write what changed.
+        let (admission, writes) = {
+            let mut memory = self.memory().await?;
+            let ticket_at = memory
+                .tickets
+                .binary_search_by(|(id, _)| id.as_str().cmp(&request.ticket_id));
+            let client_at = memory
+                .clients
+                .iter()
+                .position(|(k, _)| *k == request.client.0);
+            let mut state = CallState {
+                ticket: ticket_at.ok().map(|i| memory.tickets[i].1.clone()),
+                live: memory.live.clone(),
+                client_calls: client_at
+                    .map(|i| memory.clients[i].1.clone())
+                    .unwrap_or_default(),
+            };
+            let (admission, changed) = state.admit(request, now);
+            let mut writes: Vec<(String, String)> = Vec::new();
+            if let (true, Some(ticket), Err(at)) = (changed.ticket, state.ticket, ticket_at) {
+                writes.push((
+                    format!("{TICKET_PREFIX}{}", request.ticket_id),
+                    serde_json::to_string(&ticket)?,
+                ));
+                memory
+                    .tickets
+                    .insert(at, (request.ticket_id.clone(), ticket));
+            }
+            if changed.live {
+                writes.push((LIVE_KEY.into(), serde_json::to_string(&state.live)?));
+                memory.live = state.live;
+            }
+            if changed.client_calls {
+                writes.push((
+                    format!("{CLIENT_PREFIX}{}", request.client.0),
+                    serde_json::to_string(&state.client_calls)?,
+                ));
+                match client_at {
+                    Some(i) => memory.clients[i].1 = state.client_calls,
+                    None => memory
+                        .clients
+                        .push((request.client.0.clone(), state.client_calls)),
+                }
+            }
+            (admission, writes)
         };
-        let (admission, changed) = state.admit(request, now);
-        if let (true, Some(ticket)) = (changed.ticket, &state.ticket) {
-            write(&storage, &ticket_key, ticket).await?;
-            self.keep_sweeping(&storage).await?;
+        let storage = self.state.storage();
+        for (key, json) in &writes {
+            storage.put_raw(key, JsValue::from_str(json)).await?;
         }
-        if changed.live {
-            write(&storage, LIVE_KEY, &state.live).await?;
-        }
-        if changed.client_calls {
-            write(&storage, &client_key(request), &state.client_calls).await?;
-        }
+        self.keep_sweeping(&storage).await?;
         Ok(admission)
     }
 
     async fn release(&self, leg: &str) -> Result<bool> {
-        let storage = self.state.storage();
-        let mut live: Vec<LiveCall> = read(&storage, LIVE_KEY).await?.unwrap_or_default();
-        let released = guard::release(&mut live, leg);
-        if released {
-            write(&storage, LIVE_KEY, &live).await?;
-        }
-        Ok(released)
+        let live = {
+            let mut memory = self.memory().await?;
+            if !guard::release(&mut memory.live, leg) {
+                return Ok(false);
+            }
+            memory.live.clone()
+        };
+        write(&self.state.storage(), LIVE_KEY, &live).await?;
+        Ok(true)
     }
 
     async fn keep_sweeping(&self, storage: &Storage) -> Result<()> {
@@ -114,6 +189,7 @@ impl DurableObject for CallGuard {
     fn new(state: State, _env: Env) -> Self {
         Self {
             state,
+            memory: RefCell::new(None),
             alarm_checked: Cell::new(false),
         }
     }
@@ -131,38 +207,45 @@ impl DurableObject for CallGuard {
         }
     }
 
-    /// Forgets used tickets past their keeping time; comes back in an hour
-    /// while any remain.
+    /// Forgets used tickets past their keeping time, and clients whose
+    /// calls are all older than an hour; comes back in an hour while any
+    /// ticket remains.
     async fn alarm(&self) -> Result<Response> {
-        let storage = self.state.storage();
         let now = worker::Date::now().as_millis();
-        let tickets = storage
-            .list_with_options(ListOptions::new().prefix(TICKET_PREFIX))
-            .await?;
-        let mut forgotten = Vec::new();
-        let mut kept = 0usize;
-        for entry in tickets.entries() {
-            let pair: js_sys::Array = entry?.unchecked_into();
-            let (key, value) = (pair.get(0).as_string(), pair.get(1).as_string());
-            let used = value.and_then(|v| serde_json::from_str::<UsedTicket>(&v).ok());
-            match (key, used) {
-                (Some(key), Some(used)) if used.forgettable(now) => forgotten.push(key),
-                (Some(key), None) => forgotten.push(key),
-                _ => kept += 1,
-            }
-        }
+        let (forgotten, kept) = {
+            let mut memory = self.memory().await?;
+            let mut forgotten: Vec<String> = Vec::new();
+            memory.tickets.retain(|(id, used)| {
+                let old = used.forgettable(now);
+                if old {
+                    forgotten.push(format!("{TICKET_PREFIX}{id}"));
+                }
+                !old
+            });
+            memory.clients.retain(|(key, calls)| {
+                let old = calls.iter().all(|t| now.saturating_sub(*t) >= HOUR_MS);
+                if old {
+                    forgotten.push(format!("{CLIENT_PREFIX}{key}"));
+                }
+                !old
+            });
+            (forgotten, memory.tickets.len())
+        };
+        let storage = self.state.storage();
         if !forgotten.is_empty() {
             storage.delete_multiple(forgotten).await?;
         }
         if kept > 0 {
             storage.set_alarm(HOUR_MS as i64).await?;
+        } else {
+            self.alarm_checked.set(false);
         }
         Response::ok("swept")
     }
 }
 
-/// The worker's side: one request to the guard.
-async fn ask<T: Serialize>(env: &Env, path: &str, body: &T) -> Result<Response> {
+/// The worker's side: one request to the guard, its answer as JSON.
+async fn ask<T: Serialize, R: DeserializeOwned>(env: &Env, path: &str, body: &T) -> Result<R> {
     let stub = env
         .durable_object(BINDING)?
         .id_from_name(OBJECT_NAME)?
@@ -173,14 +256,19 @@ async fn ask<T: Serialize>(env: &Env, path: &str, body: &T) -> Result<Response> 
     init.set_method("POST");
     init.set_body(&JsValue::from_str(&serde_json::to_string(body)?));
     let request = web_sys::Request::new_with_str_and_init(&format!("https://guard{path}"), &init)?;
-    let response = stub.fetch_with_request(Request::from(request)).await?;
-    if response.status_code() != 200 {
+    let response: web_sys::Response = stub
+        .fetch_with_request(Request::from(request))
+        .await?
+        .into();
+    if response.status() != 200 {
         return Err(worker::Error::RustError(format!(
             "the call guard answered {}",
-            response.status_code()
+            response.status()
         )));
     }
-    Ok(response)
+    // One read of the whole body (workers-rs would stream it chunk by chunk).
+    let text = wasm_bindgen_futures::JsFuture::from(response.text()?).await?;
+    Ok(serde_json::from_str(&text.as_string().unwrap_or_default())?)
 }
 
 /// Whether the guard's binding exists (for `/healthz`).
@@ -189,13 +277,10 @@ pub fn bound(env: &Env) -> bool {
 }
 
 pub async fn admit(env: &Env, request: &AdmitRequest) -> Result<Admission> {
-    ask(env, "/admit", request).await?.json().await
+    ask(env, "/admit", request).await
 }
 
 pub async fn release(env: &Env, leg: &str) -> Result<bool> {
-    let released: Released = ask(env, "/release", &ReleaseRequest { leg: leg.into() })
-        .await?
-        .json()
-        .await?;
+    let released: Released = ask(env, "/release", &ReleaseRequest { leg: leg.into() }).await?;
     Ok(released.released)
 }

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::guard::AdmitRequest;
 use crate::log::LogRecord;
 use crate::log::store::{self, Via};
-use crate::log::summary::is_final;
+use crate::log::summary::{is_connected_leg, is_final};
 use crate::origin::{self, RequestSite};
 use crate::routes::{self, Method, Route};
 use crate::ticket::{self, ClientKey, TicketProblem};
@@ -271,8 +271,13 @@ async fn answer(
         Err(e) => Decision::NotConfigured(e.clone()),
         Ok(settings) => admit(&request, settings, &env).await,
     };
-    if let Some(why) = decision.reason() {
-        console_warn!("answer webhook: not connecting the call: {why}");
+    // A refusal is a call's story, told in its log entry; only a service at
+    // fault goes to the worker's log too.
+    if let Decision::NotConfigured(_) | Decision::GuardUnavailable = &decision {
+        console_error!(
+            "answer webhook: apologising to the caller: {}",
+            decision.reason().unwrap_or_default()
+        );
     }
     let ncco = decision.ncco(settings.ok());
     if let Some(record) = LogRecord::of_answer(&request, &decision, now_ms()) {
@@ -362,9 +367,15 @@ async fn event(
         console_error!("event log: {w}")
     })
     .await?;
-    // A leg's final event frees its call's slot in the guard (if it holds
-    // one). Should that fail, the slot frees itself after MAX_CALL_MINUTES.
-    if let (true, Some(leg)) = (is_final(&record.entry.status), record.entry.uuid.clone()) {
+    // The visitor's leg's final event frees its call's line in the guard
+    // (the connected leg holds none). Should that fail, the line frees
+    // itself after MAX_CALL_MINUTES.
+    let visitor_leg = !is_connected_leg(record.entry.direction.as_deref());
+    if let (true, true, Some(leg)) = (
+        visitor_leg,
+        is_final(&record.entry.status),
+        record.entry.uuid.clone(),
+    ) {
         let env = env.clone();
         ctx.wait_until(async move {
             if let Err(e) = guard::release(&env, &leg).await {
