@@ -27,11 +27,15 @@ writeFileSync(
 VONAGE_APPLICATION_ID="${randomUUID()}"
 VONAGE_PRIVATE_KEY="${escaped}"
 SUPPORT_PHONE_NUMBER="447700900000"
-DESTINATION_PHONE_NUMBER="447700900001"
+# The ring list: tried in order, then voicemail.
+DESTINATION_PHONE_NUMBERS="447700900001,447700900002"
 OPS_TOKEN="${opsToken}"
 # Webhooks are signed locally too, as in production: the simulator
 # (make simulate) signs with this secret, as Vonage signs with yours.
 VONAGE_SIGNATURE_SECRET="${randomBytes(24).toString("hex")}"
+# Where make simulate serves Vonage's media API (voicemail recordings).
+# Development only: never set it in production.
+SIMULATOR_ORIGIN="http://127.0.0.1:8788"
 `,
   { mode: 0o600 },
 );

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::config::{AnswerSettings, ConfigError};
 use crate::guard::{Admission, Refusal};
-use crate::ncco::{self, Ncco};
+use crate::hours::{self, ZoneRules};
+use crate::ncco::{self, Ncco, Origin};
 use crate::ticket::TicketProblem;
 
 /// What Vonage sends to the answer webhook (query string on GET, JSON on
@@ -72,6 +73,30 @@ impl AnswerRequest {
     }
 }
 
+/// Whether the line is open as a call comes in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hours {
+    Open,
+    /// `next_open`: when it opens again, in words ("Monday at 09:00").
+    Closed {
+        next_open: Option<String>,
+    },
+}
+
+impl Hours {
+    /// From the configured opening hours (none: always open).
+    pub fn at(settings: &AnswerSettings, rules: &impl ZoneRules, now_ms: i64) -> Self {
+        match &settings.hours {
+            Some(hours) if !hours.is_open(rules, now_ms) => Hours::Closed {
+                next_open: hours
+                    .next_open(rules, now_ms)
+                    .map(|(_, local)| hours::spoken(local)),
+            },
+            _ => Hours::Open,
+        }
+    }
+}
+
 /// How the answer webhook answered, and why: the NCCO follows from it, and
 /// so does the answered entry ops read in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,10 +121,23 @@ impl Decision {
         }
     }
 
-    /// What Vonage runs. Only `Connect` dials anyone.
-    pub fn ncco(&self, settings: Option<&AnswerSettings>) -> Ncco {
+    /// What Vonage runs. Only an admitted call rings anyone (or, out of
+    /// hours, records a voicemail).
+    pub fn ncco(
+        &self,
+        settings: Option<&AnswerSettings>,
+        origin: Origin<'_>,
+        hours: &Hours,
+    ) -> Ncco {
         match (self, settings) {
-            (Decision::Connect, Some(settings)) => ncco::connect_to_support(settings),
+            (Decision::Connect, Some(settings)) => match hours {
+                Hours::Open => ncco::greet_and_ring(settings, origin),
+                Hours::Closed { next_open } => ncco::voicemail(
+                    settings,
+                    origin,
+                    &ncco::closed_voicemail_words(&settings.company_name, next_open.as_deref()),
+                ),
+            },
             (Decision::Refused(Refusal::LinesBusy | Refusal::ClientLimit), _) => {
                 ncco::say(ncco::LINES_BUSY)
             }
@@ -116,9 +154,10 @@ impl Decision {
         }
     }
 
-    /// `connect`, `apology` or `refused`, for the log.
-    pub fn ncco_label(&self) -> &'static str {
+    /// `connect`, `voicemail`, `apology` or `refused`, for the log.
+    pub fn ncco_label(&self, hours: &Hours) -> &'static str {
         match self {
+            Decision::Connect if matches!(hours, Hours::Closed { .. }) => "voicemail",
             Decision::Connect => "connect",
             Decision::Ticket(_) | Decision::Refused(_) => "refused",
             Decision::NotConfigured(_) | Decision::GuardUnavailable => "apology",
@@ -180,6 +219,7 @@ mod tests {
     #[test]
     fn only_an_admitted_call_is_connected() {
         use crate::config::tests::config;
+        use crate::ncco::Action;
         let key = crate::key::tests::test_key_pem();
         let c = config(&[
             ("SUPPORT_PHONE_NUMBER", "447700900000"),
@@ -187,10 +227,11 @@ mod tests {
             ("VONAGE_PRIVATE_KEY", &key),
         ]);
         let settings = c.answer.as_ref().ok();
+        let origin = Origin("https://call.example.com");
         let connects = |d: &Decision| {
-            d.ncco(settings)
+            d.ncco(settings, origin, &Hours::Open)
                 .iter()
-                .any(|a| matches!(a, crate::ncco::Action::Connect { .. }))
+                .any(|a| matches!(a, Action::Connect { .. }))
         };
         assert!(connects(&Decision::Connect));
         for d in [
@@ -203,16 +244,32 @@ mod tests {
             assert!(!connects(&d), "{d:?}");
         }
         let busy = Decision::Refused(Refusal::LinesBusy);
+        let ncco = busy.ncco(settings, origin, &Hours::Open);
         assert!(
-            matches!(&busy.ncco(settings)[0], crate::ncco::Action::Talk { text } if text.contains("all our lines are busy"))
+            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("all our lines are busy"))
         );
         assert_eq!(
-            (busy.status(), busy.ncco_label(), busy.reason().as_deref()),
+            (
+                busy.status(),
+                busy.ncco_label(&Hours::Open),
+                busy.reason().as_deref()
+            ),
             ("refused", "refused", Some("lines_busy"))
         );
         let ticket = Decision::Ticket(TicketProblem::Expired);
         assert_eq!(ticket.reason().as_deref(), Some("ticket_expired"));
         assert_eq!(Decision::Connect.reason(), None);
+        // Out of hours an admitted call goes to voicemail, dialling no one.
+        let closed = Hours::Closed {
+            next_open: Some("Monday at 09:00".into()),
+        };
+        let ncco = Decision::Connect.ncco(settings, origin, &closed);
+        assert!(!ncco.iter().any(|a| matches!(a, Action::Connect { .. })));
+        assert!(
+            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("We open again on Monday at 09:00"))
+        );
+        assert!(matches!(&ncco[1], Action::Record { .. }));
+        assert_eq!(Decision::Connect.ncco_label(&closed), "voicemail");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum AppError {
     /// Neither the queue nor KV took a valid event: Vonage must retry.
     LogUnavailable,
     Signing,
+    /// A voicemail recording could not be fetched from Vonage.
+    RecordingUnavailable(String),
     Internal,
 }
 
@@ -80,6 +82,7 @@ impl AppError {
             Self::BadSignature(_) | Self::Unauthorized => 401,
             Self::NotConfigured(_) | Self::LogUnavailable | Self::SignatureMissing => 503,
             Self::Signing | Self::Internal => 500,
+            Self::RecordingUnavailable(_) => 502,
         }
     }
 
@@ -102,6 +105,7 @@ impl AppError {
             Self::NotConfigured(_) => "not_configured",
             Self::LogUnavailable => "log_unavailable",
             Self::Signing => "signing_failed",
+            Self::RecordingUnavailable(_) => "recording_unavailable",
             Self::Internal => "internal_error",
         }
     }
@@ -125,7 +129,7 @@ impl AppError {
             Self::RateLimited {
                 retry_after_seconds,
             } => {
-                format!("too many token requests; try again in {retry_after_seconds} s")
+                format!("too many requests from this client; try again in {retry_after_seconds} s")
             }
             Self::BadSignature(why) => format!("webhook signature rejected: {why}"),
             Self::SignatureMissing => {
@@ -136,6 +140,7 @@ impl AppError {
             Self::NotConfigured(err) => format!("the service is not configured: {err}"),
             Self::LogUnavailable => "the event log is unavailable; retry later".into(),
             Self::Signing => "the token could not be signed".into(),
+            Self::RecordingUnavailable(why) => format!("the recording could not be fetched: {why}"),
             Self::Internal => "internal error".into(),
         }
     }

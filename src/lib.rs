@@ -7,16 +7,19 @@
 
 pub mod answer;
 pub mod bearer;
+pub mod callback;
 pub mod config;
 pub mod error;
 pub mod guard;
 pub mod health;
+pub mod hours;
 pub mod key;
 pub mod log;
 pub mod ncco;
 pub mod ops;
 pub mod origin;
 pub mod phone;
+pub mod recording;
 pub mod routes;
 pub mod secret;
 pub mod ticket;

@@ -1,12 +1,35 @@
 //! NCCOs (Nexmo Call Control Objects): the typed actions this service
-//! answers with, after Vonage's NCCO reference.
+//! answers with, after Vonage's NCCO reference, and the path a call takes
+//! through them.
+//!
+//! An admitted call is greeted, then rings the destination numbers one after
+//! another: each `connect` is synchronous (NCCO reference, connect:
+//! `eventType: "synchronous"` "enables `eventUrl` to return an NCCO that
+//! overrides the current NCCO when a call moves to specific states"), rings
+//! for `RING_SECONDS` (`timeout`), and sends its leg's events to this
+//! worker's event webhook with the number's place in the list. When that leg
+//! ends unanswered, busy, timed out, rejected or failed, the event
+//! webhook's answer is the NCCO for the next number; after the last, for
+//! voicemail (`talk`, then `record` with a beep, stopping on silence or at a
+//! maximum length, its `eventUrl` the recording webhook). Out of hours, the
+//! call goes straight to voicemail.
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::AnswerSettings;
+use crate::phone::PhoneNumber;
 
 /// NCCO `talk.text` is limited to 1,500 characters (NCCO reference, talk).
 pub const TALK_TEXT_MAX_CHARS: usize = 1500;
+/// NCCO `record.endOnSilence` takes 3 to 10 seconds (NCCO reference, record).
+pub const RECORD_END_ON_SILENCE_SECONDS: u8 = 3;
+/// NCCO `record.timeOut` takes 3 to 7200 seconds.
+pub const RECORD_TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 3..=7200;
+
+pub const EVENT_PATH: &str = "/webhooks/event";
+pub const RECORDING_PATH: &str = "/webhooks/recording";
+/// The query parameter of a ring-list leg's event URL: the number's place.
+pub const RING_PARAM: &str = "ring";
 
 /// The NCCO actions this service uses, typed after Vonage's NCCO reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,10 +37,31 @@ pub const TALK_TEXT_MAX_CHARS: usize = 1500;
 pub enum Action {
     Talk {
         text: String,
+        /// BCP-47, e.g. `de-DE`; Vonage's default (`en-US`) when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
     },
     Connect {
         from: String,
         endpoint: Vec<Endpoint>,
+        #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+        event_type: Option<String>,
+        /// Seconds to ring before giving up.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<u32>,
+        #[serde(rename = "eventUrl", default, skip_serializing_if = "Option::is_none")]
+        event_url: Option<Vec<String>>,
+    },
+    Record {
+        #[serde(rename = "beepStart")]
+        beep_start: bool,
+        #[serde(rename = "endOnSilence")]
+        end_on_silence: u8,
+        #[serde(rename = "timeOut")]
+        time_out: u32,
+        format: String,
+        #[serde(rename = "eventUrl")]
+        event_url: Vec<String>,
     },
 }
 
@@ -33,25 +77,12 @@ pub type Ncco = Vec<Action>;
 /// error page (which it would read as a failed call with no explanation).
 pub const APOLOGY: &str = "Sorry, we cannot connect your call right now. Please try again later.";
 
-/// The seed's NCCO: a greeting, then connect the caller to the destination,
-/// presenting the support number as caller id.
-pub fn connect_to_support(route: &AnswerSettings) -> Ncco {
-    vec![
-        Action::Talk {
-            text: route.greeting.clone(),
-        },
-        Action::Connect {
-            from: route.support_number.as_str().to_owned(),
-            endpoint: vec![Endpoint::Phone {
-                number: route.destination_number.as_str().to_owned(),
-            }],
-        },
-    ]
-}
-
 /// Spoken when the caps on concurrent calls or on a client's calls refuse one.
 pub const LINES_BUSY: &str =
     "Sorry, all our lines are busy right now. Please try again in a few minutes.";
+
+/// Before the beep, when no one answered.
+pub const NO_ANSWER_VOICEMAIL: &str = "Sorry, no one can take your call right now. Please leave a message after the tone, and we will call you back.";
 
 pub fn apology() -> Ncco {
     say(APOLOGY)
@@ -59,38 +90,148 @@ pub fn apology() -> Ncco {
 
 /// One `talk` and nothing else: nothing is dialled.
 pub fn say(text: &str) -> Ncco {
-    vec![Action::Talk { text: text.into() }]
+    vec![Action::Talk {
+        text: text.into(),
+        language: None,
+    }]
+}
+
+/// Before the beep, out of hours.
+pub fn closed_voicemail_words(company: &str, next_open: Option<&str>) -> String {
+    let reopen = next_open
+        .map(|at| format!(" We open again on {at}."))
+        .unwrap_or_default();
+    format!(
+        "Thank you for calling {company}. We are closed right now.{reopen} Please leave a message after the tone, and we will call you back."
+    )
+}
+
+/// Where this worker is reached (`scheme://host`), for the URLs Vonage calls back.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a>(pub &'a str);
+
+fn ring_leg(settings: &AnswerSettings, origin: Origin<'_>, index: usize) -> Option<Action> {
+    let number: &PhoneNumber = settings.destinations.get(index)?;
+    Some(Action::Connect {
+        from: settings.support_number.as_str().to_owned(),
+        endpoint: vec![Endpoint::Phone {
+            number: number.as_str().to_owned(),
+        }],
+        event_type: Some("synchronous".into()),
+        timeout: Some(settings.ring_seconds),
+        event_url: Some(vec![format!(
+            "{}{EVENT_PATH}?{RING_PARAM}={index}",
+            origin.0
+        )]),
+    })
+}
+
+/// An admitted call in opening hours: the greeting, then the first number.
+pub fn greet_and_ring(settings: &AnswerSettings, origin: Origin<'_>) -> Ncco {
+    let mut ncco = say(&settings.greeting);
+    ncco.extend(ring_leg(settings, origin, 0));
+    ncco
+}
+
+/// `talk` the words, then record the caller's message.
+pub fn voicemail(settings: &AnswerSettings, origin: Origin<'_>, words: &str) -> Ncco {
+    let mut ncco = say(words);
+    ncco.push(Action::Record {
+        beep_start: true,
+        end_on_silence: RECORD_END_ON_SILENCE_SECONDS,
+        time_out: settings.voicemail_seconds,
+        format: "mp3".into(),
+        event_url: vec![format!("{}{RECORDING_PATH}", origin.0)],
+    });
+    ncco
+}
+
+/// The statuses after which a ringing number is given up on (Voice API
+/// webhook reference: unanswered, busy, timeout, rejected, failed).
+pub fn rang_out(status: &str) -> bool {
+    matches!(
+        status,
+        "unanswered" | "busy" | "timeout" | "rejected" | "failed"
+    )
+}
+
+/// What follows a ring-list leg's event: the next number, or voicemail
+/// after the last; `None` when the event changes nothing (ringing,
+/// answered, completed...).
+pub fn after_ring(
+    settings: &AnswerSettings,
+    origin: Origin<'_>,
+    index: usize,
+    status: &str,
+) -> Option<Ncco> {
+    if !rang_out(status) {
+        return None;
+    }
+    Some(match ring_leg(settings, origin, index + 1) {
+        Some(next) => vec![next],
+        None => voicemail(settings, origin, NO_ANSWER_VOICEMAIL),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phone::PhoneNumber;
+    use crate::config::tests::config;
 
-    fn route() -> AnswerSettings {
-        AnswerSettings {
-            greeting: "Thank you for calling Acme support. Transferring you now.".into(),
-            support_number: PhoneNumber::parse("447700900000").unwrap(),
-            destination_number: PhoneNumber::parse("447700900001").unwrap(),
-            limits: crate::config::CallLimits {
-                max_concurrent: 5,
-                max_per_client_hour: 6,
-                max_call_minutes: 60,
-            },
-            ticket_key: crate::ticket::TicketKey::derive(
-                &crate::key::PrivateKey::from_pem(&crate::key::tests::test_key_pem()).unwrap(),
-            ),
-        }
+    fn settings(numbers: &str) -> AnswerSettings {
+        let key = crate::key::tests::test_key_pem();
+        config(&[
+            ("SUPPORT_PHONE_NUMBER", "447700900000"),
+            ("DESTINATION_PHONE_NUMBERS", numbers),
+            ("VONAGE_PRIVATE_KEY", &key),
+        ])
+        .answer
+        .unwrap()
+    }
+
+    const ORIGIN: Origin<'static> = Origin("https://call.example.com");
+
+    #[test]
+    fn an_admitted_call_is_greeted_then_rings_the_first_number_synchronously() {
+        let ncco = greet_and_ring(&settings("447700900001,447700900002"), ORIGIN);
+        assert_eq!(
+            serde_json::to_value(&ncco).unwrap(),
+            serde_json::json!([
+                {"action": "talk", "text": "Thank you for calling Acme support. Transferring you now."},
+                {"action": "connect", "from": "447700900000", "endpoint": [{"type": "phone", "number": "447700900001"}],
+                 "eventType": "synchronous", "timeout": 20, "eventUrl": ["https://call.example.com/webhooks/event?ring=0"]}
+            ])
+        );
     }
 
     #[test]
-    fn the_ncco_matches_the_seed_byte_for_byte() {
-        // The seed's express handler, with NEXMO_NUMBER and DESTINATION_PHONE_NUMBER
-        // filled in, serialised by res.json (JSON.stringify, no spaces).
-        let seed = r#"[{"action":"talk","text":"Thank you for calling Acme support. Transferring you now."},{"action":"connect","from":"447700900000","endpoint":[{"type":"phone","number":"447700900001"}]}]"#;
+    fn a_number_that_rings_out_hands_over_to_the_next_then_to_voicemail() {
+        let s = settings("447700900001,447700900002");
+        for status in ["unanswered", "busy", "timeout", "rejected", "failed"] {
+            let next = after_ring(&s, ORIGIN, 0, status).unwrap();
+            assert!(
+                matches!(&next[..], [Action::Connect { endpoint, event_url: Some(url), .. }]
+                if endpoint == &vec![Endpoint::Phone { number: "447700900002".into() }] && url[0].ends_with("?ring=1")),
+                "{status}"
+            );
+        }
+        for status in ["started", "ringing", "answered", "completed"] {
+            assert!(after_ring(&s, ORIGIN, 0, status).is_none(), "{status}");
+        }
+        let last = after_ring(&s, ORIGIN, 1, "busy").unwrap();
+        assert!(matches!(&last[0], Action::Talk { text, .. } if text == NO_ANSWER_VOICEMAIL));
         assert_eq!(
-            serde_json::to_string(&connect_to_support(&route())).unwrap(),
-            seed
+            serde_json::to_value(&last[1]).unwrap(),
+            serde_json::json!({"action": "record", "beepStart": true, "endOnSilence": 3, "timeOut": 120, "format": "mp3",
+                "eventUrl": ["https://call.example.com/webhooks/recording"]})
+        );
+    }
+
+    #[test]
+    fn closed_words_say_when_the_line_opens() {
+        assert_eq!(
+            closed_voicemail_words("Acme", Some("Monday at 09:00")),
+            "Thank you for calling Acme. We are closed right now. We open again on Monday at 09:00. Please leave a message after the tone, and we will call you back."
         );
     }
 

@@ -1,5 +1,6 @@
 //! Method + path → route: the only place that knows the URLs.
 
+use crate::callback;
 use crate::error::AppError;
 use crate::log::key::is_vonage_id;
 
@@ -14,12 +15,25 @@ pub enum Route {
     },
     Answer,
     Event,
+    /// A voicemail's `record` action reports its recording here.
+    Recording,
+    /// A visitor asks to be called back.
+    Callbacks,
     OpsCalls,
     OpsCall {
         call_id: String,
     },
     /// Queue messages that could not be stored, kept under `dead/`.
     OpsDeadLetters,
+    /// A call's voicemail, streamed from Vonage.
+    OpsRecording {
+        call_id: String,
+        recording_id: String,
+    },
+    OpsCallbacks,
+    OpsCallbackDone {
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +73,38 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ),
         ["webhooks", "answer"] => (Route::Answer, GET_POST),
         ["webhooks", "event"] => (Route::Event, GET_POST),
+        ["webhooks", "recording"] => (Route::Recording, GET_POST),
+        ["callbacks"] => (Route::Callbacks, POST),
         ["ops", "calls"] => (Route::OpsCalls, GET),
         ["ops", "dead-letters"] => (Route::OpsDeadLetters, GET),
+        ["ops", "callbacks"] => (Route::OpsCallbacks, GET),
+        ["ops", "callbacks", id, "done"] if !id.is_empty() => {
+            if method == Method::Post && !callback::is_id(id) {
+                return Err(AppError::InvalidId {
+                    what: "callback id",
+                });
+            }
+            (
+                Route::OpsCallbackDone {
+                    id: (*id).to_owned(),
+                },
+                POST,
+            )
+        }
+        ["ops", "recordings", call, recording] if !call.is_empty() && !recording.is_empty() => {
+            if method == Method::Get && !(is_vonage_id(call) && is_vonage_id(recording)) {
+                return Err(AppError::InvalidId {
+                    what: "call or recording id",
+                });
+            }
+            (
+                Route::OpsRecording {
+                    call_id: (*call).to_owned(),
+                    recording_id: (*recording).to_owned(),
+                },
+                GET,
+            )
+        }
         ["ops", "calls", id] if !id.is_empty() => {
             if method == Method::Get && !is_vonage_id(id) {
                 return Err(AppError::InvalidId { what: "call id" });
@@ -110,6 +154,35 @@ mod tests {
             "event_method=GET"
         );
         assert_eq!(resolve(Get, "/ops/calls"), Ok(Route::OpsCalls));
+        assert_eq!(resolve(Post, "/webhooks/recording"), Ok(Route::Recording));
+        assert_eq!(resolve(Post, "/callbacks"), Ok(Route::Callbacks));
+        assert_eq!(
+            resolve(Get, "/callbacks"),
+            Err(AppError::MethodNotAllowed { allow: "POST" })
+        );
+        assert_eq!(resolve(Get, "/ops/callbacks"), Ok(Route::OpsCallbacks));
+        assert_eq!(
+            resolve(Post, "/ops/callbacks/1767258000000-0123456789abcdef/done"),
+            Ok(Route::OpsCallbackDone {
+                id: "1767258000000-0123456789abcdef".into()
+            })
+        );
+        assert_eq!(
+            resolve(Post, "/ops/callbacks/..%2Fx/done"),
+            Err(AppError::InvalidId {
+                what: "callback id"
+            })
+        );
+        assert_eq!(
+            resolve(
+                Get,
+                "/ops/recordings/CON-f972836a-550f-45fa-956c-12a2ab5b7d22/aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab"
+            ),
+            Ok(Route::OpsRecording {
+                call_id: "CON-f972836a-550f-45fa-956c-12a2ab5b7d22".into(),
+                recording_id: "aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab".into()
+            })
+        );
         assert_eq!(
             resolve(Get, "/ops/calls/CON-f972836a-550f-45fa-956c-12a2ab5b7d22"),
             Ok(Route::OpsCall {

@@ -52,6 +52,21 @@ impl LogStore for MemoryStore {
         Ok(())
     }
 
+    async fn put_with_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        metadata_json: &str,
+    ) -> Result<(), StoreError> {
+        if take(&self.fail_puts) {
+            return Err(StoreError("KV is down (test double)".into()));
+        }
+        self.values
+            .borrow_mut()
+            .insert(key.into(), (value.into(), Some(metadata_json.into())));
+        Ok(())
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self.values.borrow().get(key).map(|(v, _)| v.clone()))
     }

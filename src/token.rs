@@ -132,7 +132,7 @@ pub fn select_user<'a>(
 const HEADER_B64: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
 
 /// `base64url(header) . base64url(claims)`: the bytes that get signed.
-pub fn signing_input(claims: &ClientClaims<'_>) -> String {
+pub fn signing_input(claims: &impl Serialize) -> String {
     let claims_json =
         serde_json::to_vec(claims).expect("claims are plain data and always serialise");
     let mut input = String::with_capacity(HEADER_B64.len() + 1 + claims_json.len() * 4 / 3 + 4);
@@ -140,6 +140,41 @@ pub fn signing_input(claims: &ClientClaims<'_>) -> String {
     input.push('.');
     URL_SAFE_NO_PAD.encode_string(&claims_json, &mut input);
     input
+}
+
+async fn sign(claims: &impl Serialize, signer: &impl Signer) -> Result<String, AppError> {
+    let mut token = signing_input(claims);
+    let signature = signer.sign_rs256(token.as_bytes()).await?;
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    Ok(token)
+}
+
+/// Claims of an application token: the worker itself calling Vonage's API
+/// (Vonage's authentication guide: `application_id`, `iat`, `jti`, `exp`).
+#[derive(Debug, Serialize)]
+struct ApplicationClaims<'a> {
+    application_id: &'a str,
+    iat: u64,
+    exp: u64,
+    jti: String,
+}
+
+/// An application token valid for five minutes, for one call to Vonage's
+/// API (fetching a recording).
+pub async fn mint_application_token(
+    application_id: &str,
+    now_seconds: u64,
+    jti_bytes: [u8; 16],
+    signer: &impl Signer,
+) -> Result<String, AppError> {
+    let claims = ApplicationClaims {
+        application_id,
+        iat: now_seconds,
+        exp: now_seconds + 300,
+        jti: hex::encode(jti_bytes),
+    };
+    sign(&claims, signer).await
 }
 
 /// Mints a token for `user`, valid from `now` for the configured lifetime.
@@ -159,10 +194,7 @@ pub async fn mint_client_token(
         jti: hex::encode(jti_bytes),
         acl: Acl,
     };
-    let mut token = signing_input(&claims);
-    let signature = signer.sign_rs256(token.as_bytes()).await?;
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    let token = sign(&claims, signer).await?;
     Ok(MintedToken {
         token,
         user: user.as_str().to_owned(),

@@ -26,8 +26,43 @@ const ERRORS = {
   call_failed: ["The call could not be placed.", "Please press Call now to try again."],
 };
 
+/** The page's other sentences; `{name}` is filled from `vars`. */
+const WORDS = {
+  call_button: "Call now",
+  voicemail_button: "Leave a voicemail",
+  hangup_button: "Hang up",
+  closed_status: "We are closed right now.",
+  closed_detail: "We open again {when} (your time). You can leave a voicemail, or ask us to call you back.",
+  closed_detail_no_date: "You can leave a voicemail, or ask us to call you back.",
+  hours_title: "Opening hours",
+  hours_zone: "Times in {zone}.",
+  offer_closed: "Leave your number and we will call you back when we are open.",
+  offer_missed: "No one could take your call. Leave your number and we will call you back.",
+  callback_toggle: "Ask us to call you back",
+  name_missing: "Please enter your name.",
+  name_long: "Please keep your name under {max} characters.",
+  phone_invalid: "Enter your number with its country code, for example +44 7700 900123.",
+  note_long: "Please keep the note under {max} characters.",
+  callback_sending: "Sending your request…",
+  callback_taken: "Thank you. We will call you back at {phone}.",
+  callback_network: "You seem to be offline. Please try again when you are back online.",
+  callback_rate_limited: "Too many requests. Please wait a minute, then try again.",
+  callback_rejected: "We could not accept that request. Please check your name and number.",
+  callback_unavailable: "Callback requests are not available right now. Please try again later.",
+};
+
+export function words(key, vars = {}) {
+  return (WORDS[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+}
+
 /** `{ status, detail }`: the state in words, and what the visitor can do about it. */
-export function describe(state, { company = "our" } = {}) {
+export function describe(state, { company = "our", closed = null } = {}) {
+  if (closed && state.name === "ready") {
+    return {
+      status: words("closed_status"),
+      detail: closed.when ? words("closed_detail", { when: closed.when }) : words("closed_detail_no_date"),
+    };
+  }
   switch (state.name) {
     case "connecting":
       return { status: "Connecting…", detail: "Getting the call button ready." };

@@ -6,7 +6,7 @@ const TOKEN_KEY = "opsToken";
 const $ = (id) => document.getElementById(id);
 
 /** The worker says how a call went (`outcome`); the page only picks a colour. */
-const TONES = { answered: "good", missed: "bad", failed: "bad", in_progress: "live", ended: "" };
+const TONES = { answered: "good", missed: "bad", failed: "bad", refused: "bad", voicemail: "live", in_progress: "live", ended: "" };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
@@ -34,14 +34,17 @@ function badge(status, outcome) {
 
 class OpsError extends Error {}
 
-async function api(path) {
+async function send(path, { method = "GET", accept = "application/json" } = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  let res;
   try {
-    res = await fetch(path, { headers: { authorization: `Bearer ${token}`, accept: "application/json" }, cache: "no-store" });
+    return await fetch(path, { method, headers: { authorization: `Bearer ${token}`, accept }, cache: "no-store" });
   } catch {
     throw new OpsError("The worker cannot be reached. Check your connection.");
   }
+}
+
+async function api(path, options) {
+  const res = await send(path, options);
   if (res.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
     showSignIn();
@@ -71,7 +74,8 @@ async function showCalls({ day = listState.day, append = false } = {}) {
   $("sign-out").hidden = false;
   $("call").hidden = true;
   $("calls").hidden = false;
-  const params = new URLSearchParams({ day });
+  // The whole day in one page (up to 1,000 calls), so its totals are the day's.
+  const params = new URLSearchParams({ day, limit: "1000" });
   if (append && listState.cursor) params.set("cursor", listState.cursor);
   message("Loading calls…");
   let page;
@@ -103,12 +107,88 @@ async function showCalls({ day = listState.day, append = false } = {}) {
   $("more").hidden = !page.cursor;
   const count = list.children.length;
   message(count ? `${count} call${count === 1 ? "" : "s"} on ${page.day}.` : `No calls on ${page.day}.`);
+  const callbacks = await api("/ops/callbacks").catch(() => null);
+  showTotals(page.totals, callbacks);
+  showCallbacks(callbacks);
+}
+
+function showTotals(totals, callbacks) {
+  if (!totals) return;
+  const items = [
+    ["missed", totals.missed, "missed"],
+    ["voicemails", totals.voicemails, "voicemail"],
+    ["callbacks", callbacks?.open_count ?? 0, "callbacks to make"],
+    ["answered", totals.answered, "answered"],
+  ];
+  $("day-totals").replaceChildren(
+    ...items.map(([key, n, label]) => {
+      const item = el("li", {}, el("strong", {}, String(n)), ` ${label}`);
+      item.dataset.total = key;
+      item.dataset.attention = String(key !== "answered" && n > 0);
+      return item;
+    }),
+  );
+}
+
+function showCallbacks(callbacks) {
+  const open = callbacks?.open ?? [];
+  $("callbacks").hidden = open.length === 0;
+  $("callback-list").replaceChildren(
+    ...open.map((request) => {
+      const done = el("button", { type: "button", className: "secondary-button small" }, "Done");
+      done.setAttribute("aria-label", `Mark the callback to ${request.name} done`);
+      done.addEventListener("click", async () => {
+        done.disabled = true;
+        try {
+          await api(`/ops/callbacks/${encodeURIComponent(request.id)}/done`, { method: "POST" });
+          showCalls();
+        } catch (e) {
+          done.disabled = false;
+          message(e.message, "error");
+        }
+      });
+      return el("li", {},
+        el("div", { className: "who" },
+          el("strong", {}, request.name),
+          " ",
+          el("a", { href: `tel:${request.phone}` }, request.phone),
+        ),
+        el("time", { className: "when", dateTime: request.requested_at }, `asked ${fmtDateTime(request.requested_at)}`),
+        request.note ? el("p", { className: "note" }, request.note) : "",
+        done,
+      );
+    }),
+  );
+}
+
+/** Fetches a voicemail through the worker (with the ops token) and plays it. */
+async function playRecording(recording, slot, button) {
+  button.disabled = true;
+  try {
+    const res = await send(recording.play, { accept: "audio/*" });
+    if (!res.ok) {
+      const body = await res.json().catch(() => null);
+      throw new OpsError(body?.error?.message ?? `The worker answered ${res.status}.`);
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const audio = el("audio", { controls: true, src: url, className: "voicemail-audio" });
+    audio.setAttribute("aria-label", "Voicemail");
+    slot.replaceChildren(audio);
+    await audio.play().catch(() => {});
+  } catch (e) {
+    button.disabled = false;
+    message(e.message, "error");
+  }
 }
 
 function describeEvent(entry) {
   const raw = entry.raw ?? {};
   const bits = [];
-  if (raw.source === "answer_webhook") bits.push(raw.ncco === "apology" ? "answer webhook: apologised (configuration problem)" : "answer webhook: connecting");
+  if (raw.source === "answer_webhook") {
+    const said = { apology: "apologised (configuration problem)", refused: "refused", voicemail: "closed: straight to voicemail" };
+    bits.push(`answer webhook: ${said[raw.ncco] ?? "connecting"}`);
+  }
+  if (raw.recording_uuid) bits.push(`recording ${raw.recording_uuid}`);
   if (entry.direction) bits.push(entry.direction);
   if (entry.from || entry.to) bits.push([entry.from, entry.to].filter(Boolean).join(" → "));
   if (raw.duration) bits.push(`${raw.duration} s`);
@@ -133,7 +213,9 @@ async function showCall(id) {
   message("");
   $("call").hidden = false;
   $("call-title").textContent = `Call ${call.status}`;
+  $("call-path").textContent = call.path;
   const facts = [
+    ["Outcome", call.outcome.replace("_", " ")],
     ["Status", call.status],
     ["Started", fmtDateTime(call.started_at)],
     ["Ended", fmtDateTime(call.ended_at)],
@@ -144,6 +226,17 @@ async function showCall(id) {
     ["Call id", call.call_id],
   ];
   $("call-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  $("recordings").hidden = !call.recordings?.length;
+  $("recording-list").replaceChildren(
+    ...(call.recordings ?? []).map((recording) => {
+      const slot = el("div", { className: "recording-slot" });
+      const length = recording.duration_seconds != null ? ` (${formatDuration(recording.duration_seconds)})` : "";
+      const play = el("button", { type: "button", className: "call-button play-button" }, `▶ Play voicemail${length}`);
+      play.addEventListener("click", () => playRecording(recording, slot, play));
+      slot.append(play);
+      return el("li", {}, slot);
+    }),
+  );
   $("timeline").replaceChildren(
     ...call.events.map((entry) =>
       el("li", {},

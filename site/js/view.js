@@ -1,7 +1,10 @@
 // Renders a controller state into the page. The only module that touches the DOM of the call card.
 import { buttonAction } from "./call-controller.js";
-import { describe, describeLastCall } from "./messages.js";
+import { describe, describeLastCall, words } from "./messages.js";
 import { formatDuration } from "./format.js";
+
+/** Endings after which the visitor is offered a callback. */
+const MISSED = new Set(["no_answer", "busy", "declined", "failed"]);
 
 export function createView(doc = document, { now = () => Date.now() } = {}) {
   const el = {
@@ -13,23 +16,33 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
     label: doc.querySelector(".call-button-label"),
     retry: doc.getElementById("retry-button"),
     lastCall: doc.getElementById("last-call"),
+    hours: doc.getElementById("hours"),
+    hoursList: doc.getElementById("hours-list"),
+    hoursZone: doc.getElementById("hours-zone"),
   };
   let company = "our";
   let ticker = null;
+  /** Out of hours: `{ when }` (the next opening in the visitor's words). */
+  let closed = null;
+  let onMissed = () => {};
+  let lastState = null;
 
   function tick(answeredAt) {
     el.timer.textContent = formatDuration(Math.max(0, Math.floor((now() - answeredAt) / 1000)));
   }
 
   function render(state) {
-    const words = describe(state, { company });
+    lastState = state;
+    const said = describe(state, { company, closed });
     el.status.dataset.state = state.name;
-    if (el.text.textContent !== words.status) el.text.textContent = words.status;
-    if (el.detail.textContent !== words.detail) el.detail.textContent = words.detail;
+    el.status.dataset.closed = String(Boolean(closed));
+    if (el.text.textContent !== said.status) el.text.textContent = said.status;
+    if (el.detail.textContent !== said.detail) el.detail.textContent = said.detail;
+    if (state.name === "ended" && MISSED.has(state.endedBy)) onMissed();
 
     const action = buttonAction(state);
     const hangup = action === "hangup" || (state.name === "calling" && !state.callId);
-    el.label.textContent = hangup ? "Hang up" : "Call now";
+    el.label.textContent = words(hangup ? "hangup_button" : closed ? "voicemail_button" : "call_button");
     el.button.dataset.action = hangup ? "hangup" : "call";
     const hadFocus = doc.activeElement === el.button || doc.activeElement === el.retry;
     // While a call is being placed the button only waits for its call id:
@@ -62,6 +75,28 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
       company = name;
       for (const node of doc.querySelectorAll("[data-company]")) node.textContent = name;
       doc.title = `Call ${name} support`;
+    },
+    /** Out of hours (or open again with `null`): the button leaves a voicemail. */
+    setClosed(info, { lines = [], zone = null } = {}) {
+      closed = info;
+      el.hours.hidden = lines.length === 0;
+      el.hoursList.replaceChildren(
+        ...lines.map(({ days, times }) => {
+          const row = doc.createElement("li");
+          const d = doc.createElement("span");
+          d.textContent = days;
+          const t = doc.createElement("span");
+          t.textContent = times;
+          row.append(d, t);
+          return row;
+        }),
+      );
+      el.hoursZone.textContent = zone ? words("hours_zone", { zone }) : "";
+      if (lastState) render(lastState);
+    },
+    /** Called when a call ends with no one answering. */
+    onMissed(fn) {
+      onMissed = fn;
     },
     onPress(fn) {
       el.button.addEventListener("click", fn);

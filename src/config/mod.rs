@@ -13,6 +13,7 @@ pub mod var;
 
 use std::fmt;
 
+use crate::hours::{self, OpeningHours, Week};
 use crate::key::PrivateKey;
 use crate::ncco::TALK_TEXT_MAX_CHARS;
 use crate::origin::Origin;
@@ -66,6 +67,8 @@ impl std::error::Error for ConfigError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageSettings {
     pub company_name: String,
+    /// `None`: always open.
+    pub hours: Option<OpeningHours>,
 }
 
 /// `/auth`: what minting a token needs.
@@ -87,11 +90,29 @@ pub struct AuthSettings {
 #[derive(Debug, Clone)]
 pub struct AnswerSettings {
     pub greeting: String,
+    pub company_name: String,
     pub support_number: PhoneNumber,
-    pub destination_number: PhoneNumber,
+    /// Tried in order (the ring list); at least one.
+    pub destinations: Vec<PhoneNumber>,
+    /// How long each number rings.
+    pub ring_seconds: u32,
+    /// The longest voicemail message.
+    pub voicemail_seconds: u32,
+    /// `None`: always open.
+    pub hours: Option<OpeningHours>,
     pub limits: CallLimits,
     /// Checks the call ticket that must come with every call.
     pub ticket_key: TicketKey,
+}
+
+/// Playing voicemail: fetching a recording from Vonage for ops.
+#[derive(Debug, Clone)]
+pub struct RecordingSettings {
+    pub application_id: String,
+    pub private_key: PrivateKey,
+    /// A local Vonage simulator whose recordings may be fetched too
+    /// (development only; production fetches from Vonage's API hosts alone).
+    pub simulator_origin: Option<Origin>,
 }
 
 /// Caps on what calls cost (enforced by the call guard).
@@ -151,6 +172,7 @@ pub struct Config {
     pub webhooks: Result<WebhookSettings, ConfigError>,
     pub log: Result<LogSettings, ConfigError>,
     pub ops: Result<OpsSettings, ConfigError>,
+    pub recordings: Result<RecordingSettings, ConfigError>,
     problems: Vec<ConfigError>,
 }
 
@@ -274,8 +296,18 @@ pub fn looks_like_uuid(s: &str) -> bool {
 }
 
 impl Config {
-    /// Reads every variable through `lookup` (the runtime's vars and secrets).
+    /// Reads every variable through `lookup` (the runtime's vars and secrets),
+    /// taking any well-formed time zone name as known.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        Self::from_lookup_with_zones(lookup, |_| true)
+    }
+
+    /// As `from_lookup`, asking `zone_known` (the runtime's `Intl`) whether
+    /// `TIMEZONE` names a zone it has rules for.
+    pub fn from_lookup_with_zones(
+        lookup: impl Fn(&str) -> Option<String>,
+        zone_known: impl Fn(&str) -> bool,
+    ) -> Self {
         use var::default;
         let mut r = Reader {
             lookup,
@@ -287,7 +319,38 @@ impl Config {
             PrivateKey::from_pem(pem).map_err(|e| e.to_string())
         });
         let support_number = r.required(var::SUPPORT_NUMBER, PhoneNumber::parse);
-        let destination_number = r.required(var::DESTINATION_NUMBER, PhoneNumber::parse);
+        let numbers = |raw: &str| -> Result<Vec<PhoneNumber>, String> {
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(PhoneNumber::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|v| {
+                    if v.is_empty() {
+                        Err(format!("expected {}", PhoneNumber::FORM))
+                    } else {
+                        Ok(v)
+                    }
+                })
+                .map_err(|why| format!("a comma-separated list of numbers, tried in order: {why}"))
+        };
+        let destinations = match (
+            r.raw(var::DESTINATION_NUMBERS),
+            r.raw(var::DESTINATION_NUMBER),
+        ) {
+            (Some(_), Some(_)) => r.note(Err(ConfigError::invalid(
+                var::DESTINATION_NUMBERS,
+                format!(
+                    "set either {} or {}, not both",
+                    var::DESTINATION_NUMBERS,
+                    var::DESTINATION_NUMBER
+                ),
+            ))),
+            (Some(_), None) => r.required(var::DESTINATION_NUMBERS, numbers),
+            (None, _) => r.required(var::DESTINATION_NUMBER, |raw| {
+                PhoneNumber::parse(raw).map(|n| vec![n])
+            }),
+        };
         let client_user = r.optional(
             var::CLIENT_USER,
             || UserName::parse(default::CLIENT_USER).expect("the default user name is valid"),
@@ -365,15 +428,60 @@ impl Config {
         );
         // Connecting the support number to itself would loop a call through
         // Vonage and bill both legs for nothing.
-        let destination_number = match (&support_number, destination_number) {
-            (Ok(support), Ok(destination)) if support == &destination => {
+        let destinations = match (&support_number, destinations) {
+            (Ok(support), Ok(list)) if list.contains(support) => {
+                let variable = if r.raw(var::DESTINATION_NUMBERS).is_some() {
+                    var::DESTINATION_NUMBERS
+                } else {
+                    var::DESTINATION_NUMBER
+                };
                 r.note(Err(ConfigError::invalid(
-                    var::DESTINATION_NUMBER,
+                    variable,
                     format!("expected a number other than {}", var::SUPPORT_NUMBER),
                 )))
             }
-            (_, destination) => destination,
+            (_, destinations) => destinations,
         };
+        let ring_seconds = r.optional(
+            var::RING_SECONDS,
+            || default::RING_SECONDS,
+            number(5..=120, "seconds between 5 and 120"),
+        );
+        let voicemail_seconds = r.optional(
+            var::VOICEMAIL_MAX_SECONDS,
+            || default::VOICEMAIL_MAX_SECONDS,
+            number(10..=600, "seconds between 10 and 600"),
+        );
+        let week = r.optional(
+            var::OPENING_HOURS,
+            || None,
+            |raw| Week::parse(raw).map(Some),
+        );
+        let zone = r.optional(var::TIMEZONE, || default::TIMEZONE.to_owned(), |raw| {
+            if hours::zone_name_ok(raw) && zone_known(raw) {
+                Ok(raw.to_owned())
+            } else {
+                Err("expected an IANA time zone name the runtime knows, like Europe/London or America/New_York".into())
+            }
+        });
+        let closed_dates = r.optional(var::CLOSED_DATES, Vec::new, hours::parse_dates);
+        let opening_hours = (|| {
+            let (closed_dates, zone) = (closed_dates?, zone?);
+            Ok(week?.map(|week| OpeningHours {
+                week,
+                closed_dates,
+                zone,
+            }))
+        })();
+        let simulator_origin = r.optional(
+            var::SIMULATOR_ORIGIN,
+            || None,
+            |raw| {
+                Origin::parse(raw)
+                    .map(Some)
+                    .ok_or_else(|| format!("expected {}", Origin::FORM))
+            },
+        );
         let event_ttl_days = r.optional(
             var::EVENT_TTL_DAYS,
             || default::EVENT_TTL_DAYS,
@@ -392,7 +500,7 @@ impl Config {
             }
             Ok(AuthSettings {
                 application_id: application_id.clone()?,
-                private_key: private_key?,
+                private_key: private_key.clone()?,
                 default_user,
                 allowed_users,
                 ttl_seconds: token_ttl?,
@@ -403,8 +511,12 @@ impl Config {
         let answer = (|| {
             Ok(AnswerSettings {
                 greeting: greeting?,
+                company_name: company_name.clone()?,
                 support_number: support_number?,
-                destination_number: destination_number?,
+                destinations: destinations?,
+                ring_seconds: ring_seconds?,
+                voicemail_seconds: voicemail_seconds?,
+                hours: opening_hours.clone()?,
                 limits: CallLimits {
                     max_concurrent: max_concurrent?,
                     max_per_client_hour: max_per_client_hour?,
@@ -433,8 +545,21 @@ impl Config {
             })
         })();
 
+        let recordings = (|| {
+            Ok(RecordingSettings {
+                application_id: application_id.clone()?,
+                private_key: private_key.clone()?,
+                simulator_origin: simulator_origin?,
+            })
+        })();
         Self {
-            page: company_name.map(|company_name| PageSettings { company_name }),
+            page: (|| {
+                Ok(PageSettings {
+                    company_name: company_name?,
+                    hours: opening_hours?,
+                })
+            })(),
+            recordings,
             auth,
             answer,
             webhooks,
@@ -660,10 +785,7 @@ pub(crate) mod tests {
             (var::DESTINATION_NUMBER, "447700900001"),
             (var::PRIVATE_KEY, &key),
         ]);
-        assert_eq!(
-            c.answer.unwrap().destination_number.as_str(),
-            "447700900001"
-        );
+        assert_eq!(c.answer.unwrap().destinations[0].as_str(), "447700900001");
     }
 
     #[test]
@@ -688,6 +810,93 @@ pub(crate) mod tests {
             problem(&c, var::MAX_CONCURRENT_CALLS)
                 .unwrap()
                 .contains("between 1 and 10000")
+        );
+    }
+
+    #[test]
+    fn the_ring_list_is_one_variable_or_the_other() {
+        let key = crate::key::tests::test_key_pem();
+        let base = [
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::PRIVATE_KEY, key.as_str()),
+        ];
+        let c = config(
+            &[
+                &base[..],
+                &[(var::DESTINATION_NUMBERS, "447700900001, +447700900002")],
+            ]
+            .concat(),
+        );
+        let numbers: Vec<_> = c
+            .answer
+            .unwrap()
+            .destinations
+            .iter()
+            .map(|n| n.as_str().to_owned())
+            .collect();
+        assert_eq!(numbers, ["447700900001", "447700900002"]);
+        let c = config(
+            &[
+                &base[..],
+                &[(var::DESTINATION_NUMBERS, "447700900001,0770")],
+            ]
+            .concat(),
+        );
+        assert!(
+            problem(&c, var::DESTINATION_NUMBERS)
+                .unwrap()
+                .contains("comma-separated list of numbers")
+        );
+        let c = config(
+            &[
+                &base[..],
+                &[
+                    (var::DESTINATION_NUMBERS, "447700900001"),
+                    (var::DESTINATION_NUMBER, "447700900002"),
+                ],
+            ]
+            .concat(),
+        );
+        assert!(
+            problem(&c, var::DESTINATION_NUMBERS)
+                .unwrap()
+                .contains("not both")
+        );
+        let c = config(&[&base[..], &[(var::RING_SECONDS, "2")]].concat());
+        assert!(problem(&c, var::RING_SECONDS).is_some());
+    }
+
+    #[test]
+    fn opening_hours_need_a_known_zone() {
+        let c = Config::from_lookup_with_zones(
+            |n| match n {
+                "OPENING_HOURS" => Some("Mon-Fri 09:00-17:00".into()),
+                "TIMEZONE" => Some("Mars/Olympus_Mons".into()),
+                _ => None,
+            },
+            |zone| zone != "Mars/Olympus_Mons",
+        );
+        assert!(
+            problem(&c, var::TIMEZONE)
+                .unwrap()
+                .contains("IANA time zone")
+        );
+        assert!(c.page.is_err());
+        let c = config(&[(var::OPENING_HOURS, "Mon-Fri 9-5")]);
+        assert!(
+            problem(&c, var::OPENING_HOURS)
+                .unwrap()
+                .contains("days and times")
+        );
+        let c = config(&[
+            (var::OPENING_HOURS, "Mon-Fri 09:00-17:00"),
+            (var::CLOSED_DATES, "2026-12-25"),
+        ]);
+        let hours = c.page.unwrap().hours.unwrap();
+        assert_eq!((hours.zone.as_str(), hours.closed_dates.len()), ("UTC", 1));
+        assert!(
+            config(&[]).page.unwrap().hours.is_none(),
+            "unset: always open"
         );
     }
 

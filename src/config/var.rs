@@ -8,6 +8,13 @@ pub const APPLICATION_ID: &str = "VONAGE_APPLICATION_ID";
 pub const PRIVATE_KEY: &str = "VONAGE_PRIVATE_KEY";
 pub const SUPPORT_NUMBER: &str = "SUPPORT_PHONE_NUMBER";
 pub const DESTINATION_NUMBER: &str = "DESTINATION_PHONE_NUMBER";
+pub const DESTINATION_NUMBERS: &str = "DESTINATION_PHONE_NUMBERS";
+pub const RING_SECONDS: &str = "RING_SECONDS";
+pub const VOICEMAIL_MAX_SECONDS: &str = "VOICEMAIL_MAX_SECONDS";
+pub const OPENING_HOURS: &str = "OPENING_HOURS";
+pub const TIMEZONE: &str = "TIMEZONE";
+pub const CLOSED_DATES: &str = "CLOSED_DATES";
+pub const SIMULATOR_ORIGIN: &str = "SIMULATOR_ORIGIN";
 pub const CLIENT_USER: &str = "CLIENT_USER";
 pub const CLIENT_USERS: &str = "CLIENT_USERS";
 pub const GREETING: &str = "GREETING";
@@ -35,6 +42,9 @@ pub mod default {
     pub const MAX_CONCURRENT_CALLS: u32 = 5;
     pub const MAX_CALLS_PER_CLIENT_HOUR: u32 = 6;
     pub const MAX_CALL_MINUTES: u32 = 60;
+    pub const RING_SECONDS: u32 = 20;
+    pub const VOICEMAIL_MAX_SECONDS: u32 = 120;
+    pub const TIMEZONE: &str = "UTC";
 }
 
 /// Vonage's documented bounds for a Client SDK token's lifetime: at least

@@ -7,29 +7,36 @@ use serde::Serialize;
 use web_sys::{Request, Response};
 use worker::{Context, Date, Env, console_error, console_warn};
 
-use crate::answer::{AnswerRequest, Decision};
+use crate::answer::{AnswerRequest, Decision, Hours};
+use crate::callback::{self, Callback};
 use crate::config::{AnswerSettings, Config, ConfigError, WebhookSettings};
 use crate::error::AppError;
 use crate::guard::AdmitRequest;
+use crate::hours::DayHours;
 use crate::log::LogRecord;
 use crate::log::store::{self, Via};
-use crate::log::summary::{is_connected_leg, is_final};
+use crate::log::summary::{RECORD_STATUS, is_connected_leg, is_final};
+use crate::ncco::{self, RING_PARAM};
 use crate::origin::{self, RequestSite};
+use crate::recording::{self, UrlParts};
 use crate::routes::{self, Method, Route};
 use crate::ticket::{self, ClientKey, TicketProblem};
 use crate::user::UserName;
 use crate::webhook::{self, MAX_BODY_BYTES, Payload};
-use crate::{health, ops, token};
+use crate::{health, ops, time, token};
 
 use super::guard;
 use super::http::{self, RequestUrl, header};
 use super::kv::{CallEventsQueue, Kv};
 use super::signer::WebCryptoSigner;
 use super::state;
+use super::zone::IntlZones;
 
-/// The rate-limiting binding for `/auth` (`[[ratelimits]]` in wrangler.toml).
-const RATE_LIMIT_BINDING: &str = "AUTH_RATE_LIMITER";
-/// The period of that limit, which is how long a refused client should wait.
+/// The rate-limiting bindings (`[[ratelimits]]` in wrangler.toml): tokens
+/// from `/auth`, and callback requests.
+const AUTH_RATE_LIMITER: &str = "AUTH_RATE_LIMITER";
+const CALLBACK_RATE_LIMITER: &str = "CALLBACK_RATE_LIMITER";
+/// The period of those limits, which is how long a refused client should wait.
 const RATE_LIMIT_PERIOD_SECONDS: u32 = 60;
 
 fn now_ms() -> u64 {
@@ -80,7 +87,17 @@ pub async fn handle_later(
         // made every cold isolate compile all of them on its first request.
         Route::Auth { user } => boxed(auth(&req, &url, &config, &env, user.as_deref())).await,
         Route::Answer => boxed(answer(&req, method, &url, &config, env, &ctx)).await,
-        Route::Event => boxed(event(&req, method, &url, &config, &env, &ctx)).await,
+        // A recording event is an event of its call like any other.
+        Route::Event | Route::Recording => {
+            boxed(event(&req, method, &url, &config, &env, &ctx)).await
+        }
+        Route::Callbacks => boxed(callbacks(&req, &url, &config, &env)).await,
+        Route::OpsCallbacks => boxed(ops_callbacks(&req, &config, &env)).await,
+        Route::OpsCallbackDone { id } => boxed(ops_callback_done(&req, &config, &env, &id)).await,
+        Route::OpsRecording {
+            call_id,
+            recording_id,
+        } => boxed(ops_recording(&req, &config, &env, &call_id, &recording_id)).await,
         Route::OpsCalls => boxed(ops_calls(&req, &url, &config, &env)).await,
         Route::OpsCall { call_id } => boxed(ops_call(&req, &url, &config, &env, &call_id)).await,
         Route::OpsDeadLetters => boxed(ops_dead_letters(&req, &config, &env)).await,
@@ -120,7 +137,7 @@ fn health_report(req: &Request, config: &Config, env: &Env) -> Response {
             (Ok(_), Some(_)) => Via::Queue.as_str(),
             (Ok(_), None) => Via::Kv.as_str(),
         },
-        rate_limiting: env.rate_limiter(RATE_LIMIT_BINDING).is_ok(),
+        rate_limiting: env.rate_limiter(AUTH_RATE_LIMITER).is_ok(),
         call_guard: guard::bound(env),
     };
     let report = health::report(config, bindings);
@@ -138,17 +155,47 @@ fn health_report(req: &Request, config: &Config, env: &Env) -> Response {
 #[derive(Serialize)]
 struct PageConfig<'a> {
     company_name: &'a str,
+    /// Whether calls are taken now.
+    open: bool,
+    /// When closed: the next opening, an RFC 3339 instant (the page shows
+    /// it in the visitor's own zone).
+    next_open: Option<String>,
+    /// The company's zone, in which `hours` are given.
+    timezone: Option<&'a str>,
+    /// The week's opening hours; empty when always open.
+    hours: Vec<DayHours>,
+    closed_dates: Vec<String>,
 }
 
 /// What the page shows that follows configuration. Nothing secret.
 fn page_config(config: &Config) -> Result<Response, AppError> {
     let page = settings(&config.page)?;
-    Ok(http::json(
-        200,
-        &PageConfig {
+    let now = now_ms() as i64;
+    let view = match &page.hours {
+        None => PageConfig {
             company_name: &page.company_name,
+            open: true,
+            next_open: None,
+            timezone: None,
+            hours: Vec::new(),
+            closed_dates: Vec::new(),
         },
-    ))
+        Some(hours) => {
+            let open = hours.is_open(&IntlZones, now);
+            PageConfig {
+                company_name: &page.company_name,
+                open,
+                next_open: (!open)
+                    .then(|| hours.next_open(&IntlZones, now))
+                    .flatten()
+                    .map(|(at, _)| time::rfc3339_ms(at as u64)),
+                timezone: Some(&hours.zone),
+                hours: hours.week_view(),
+                closed_dates: hours.closed_dates.iter().map(ToString::to_string).collect(),
+            }
+        }
+    };
+    Ok(http::json(200, &view))
 }
 
 async fn auth(
@@ -176,7 +223,7 @@ async fn auth(
         )));
     }
     let user = token::select_user(settings, requested)?;
-    rate_limit(req, env).await?;
+    rate_limit(req, env, AUTH_RATE_LIMITER).await?;
 
     let mut jti = [0u8; 16];
     getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
@@ -201,8 +248,8 @@ async fn auth(
 
 /// Per client IP, when the binding is configured. A limiter that errors lets
 /// the request through (and says so): availability beats a perfect count.
-async fn rate_limit(req: &Request, env: &Env) -> Result<(), AppError> {
-    let Ok(limiter) = env.rate_limiter(RATE_LIMIT_BINDING) else {
+async fn rate_limit(req: &Request, env: &Env, binding: &str) -> Result<(), AppError> {
+    let Ok(limiter) = env.rate_limiter(binding) else {
         return Ok(());
     };
     let client = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
@@ -212,7 +259,7 @@ async fn rate_limit(req: &Request, env: &Env) -> Result<(), AppError> {
         }),
         Ok(_) => Ok(()),
         Err(e) => {
-            console_error!("auth: the rate limiter failed ({e}); letting the request through");
+            console_error!("{binding}: the rate limiter failed ({e}); letting the request through");
             Ok(())
         }
     }
@@ -279,8 +326,13 @@ async fn answer(
             decision.reason().unwrap_or_default()
         );
     }
-    let ncco = decision.ncco(settings.ok());
-    if let Some(record) = LogRecord::of_answer(&request, &decision, now_ms()) {
+    // Opening hours matter only to a call that would be put through.
+    let hours = match (&decision, settings) {
+        (Decision::Connect, Ok(settings)) => Hours::at(settings, &IntlZones, now_ms() as i64),
+        _ => Hours::Open,
+    };
+    let ncco = decision.ncco(settings.ok(), ncco::Origin(url.origin()), &hours);
+    if let Some(record) = LogRecord::of_answer(&request, &decision, &hours, now_ms()) {
         // Recording the answer must neither delay nor fail it.
         let store = log_store(config, &env);
         ctx.wait_until(async move {
@@ -383,6 +435,11 @@ async fn event(
             }
         });
     }
+    // A ring-list leg's event (its connect is synchronous): when the number
+    // rang out, the answer is the NCCO that tries the next, or voicemail.
+    if let Some(next) = next_in_ring_list(url, config, &record.entry.status) {
+        return Ok(http::json(200, &next));
+    }
     Ok(http::json(
         200,
         &Accepted {
@@ -393,16 +450,160 @@ async fn event(
     ))
 }
 
+fn next_in_ring_list(url: &RequestUrl, config: &Config, status: &str) -> Option<ncco::Ncco> {
+    let index = url
+        .query_pairs()
+        .into_iter()
+        .find(|(k, _)| k == RING_PARAM)?
+        .1
+        .parse::<usize>()
+        .ok()?;
+    let settings = config.answer.as_ref().ok()?;
+    ncco::after_ring(settings, ncco::Origin(url.origin()), index, status)
+}
+
+#[derive(Serialize)]
+struct CallbackTaken<'a> {
+    id: &'a str,
+    status: callback::Status,
+    requested_at: &'a str,
+}
+
+/// A visitor's callback request: from our own page only, rate limited per
+/// client, JSON within a few KiB.
+async fn callbacks(
+    req: &Request,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    let origin_header = header(req, "Origin");
+    let sec_fetch_site = header(req, "Sec-Fetch-Site");
+    origin::check(
+        &RequestSite {
+            own_origin: url.origin(),
+            origin_header: origin_header.as_deref(),
+            sec_fetch_site: sec_fetch_site.as_deref(),
+        },
+        &[],
+    )?;
+    let body = http::read_body(req, callback::MAX_BODY_BYTES).await?;
+    http::require_json(req)?;
+    let request = Callback::from_request(&body, now_ms())?;
+    let store = log_store(config, env)?;
+    rate_limit(req, env, CALLBACK_RATE_LIMITER).await?;
+    callback::save(&store, &request).await.map_err(|e| {
+        console_error!("callbacks: KV write failed: {e}");
+        AppError::LogUnavailable
+    })?;
+    Ok(http::json(
+        201,
+        &CallbackTaken {
+            id: &request.id,
+            status: request.status,
+            requested_at: &request.requested_at,
+        },
+    ))
+}
+
+fn authorize_ops(req: &Request, config: &Config) -> Result<(), AppError> {
+    ops::authorize(
+        settings(&config.ops)?,
+        header(req, "Authorization").as_deref(),
+    )
+}
+
+async fn ops_callbacks(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let store = log_store(config, env)?;
+    let listed = callback::list(&store).await.map_err(read_failed)?;
+    Ok(http::json(200, &listed))
+}
+
+async fn ops_callback_done(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+    id: &str,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let store = log_store(config, env)?;
+    let done = callback::mark_done(&store, id, now_ms())
+        .await
+        .map_err(read_failed)?
+        .ok_or(AppError::NotFound)?;
+    Ok(http::json(200, &done))
+}
+
+/// Streams a voicemail from Vonage to ops. The URL comes from the call's
+/// own log (a verified recording event), never from the request, and only
+/// Vonage's API hosts are fetched (`recording::fetchable`): the worker's
+/// application token goes nowhere else.
+async fn ops_recording(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+    call_id: &str,
+    recording_id: &str,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let settings = settings(&config.recordings)?;
+    let store = log_store(config, env)?;
+    let (entries, _) =
+        store::entries_of_call(&store, call_id, None, |w| console_error!("event log: {w}"))
+            .await
+            .map_err(read_failed)?;
+    let recording_url = entries
+        .iter()
+        .filter(|e| e.status == RECORD_STATUS)
+        .filter(|e| {
+            e.raw_field("recording_uuid")
+                .is_some_and(|id| id == recording_id)
+        })
+        .find_map(|e| e.raw_field("recording_url")?.as_str().map(str::to_owned))
+        .ok_or(AppError::NotFound)?;
+    let url = web_sys::Url::new(&recording_url)
+        .map_err(|_| AppError::RecordingUnavailable("its URL could not be parsed".into()))?;
+    let (protocol, hostname, port, pathname, username, password) = (
+        url.protocol(),
+        url.hostname(),
+        url.port(),
+        url.pathname(),
+        url.username(),
+        url.password(),
+    );
+    let parts = UrlParts {
+        protocol: &protocol,
+        hostname: &hostname,
+        port: &port,
+        pathname: &pathname,
+        username: &username,
+        password: &password,
+    };
+    if !recording::fetchable(&parts, settings.simulator_origin.as_ref()) {
+        console_error!("recordings: refused to fetch a recording URL outside Vonage's API hosts");
+        return Err(AppError::RecordingUnavailable(
+            "its URL is not on Vonage's API hosts".into(),
+        ));
+    }
+    let mut jti = [0u8; 16];
+    getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
+    let signer = WebCryptoSigner {
+        key: &settings.private_key,
+    };
+    let jwt =
+        token::mint_application_token(&settings.application_id, now_ms() / 1000, jti, &signer)
+            .await?;
+    http::stream_from(&url.href(), &format!("Bearer {jwt}")).await
+}
+
 async fn ops_calls(
     req: &Request,
     url: &RequestUrl,
     config: &Config,
     env: &Env,
 ) -> Result<Response, AppError> {
-    ops::authorize(
-        settings(&config.ops)?,
-        header(req, "Authorization").as_deref(),
-    )?;
+    authorize_ops(req, config)?;
     let pairs = url.query_pairs();
     let query = ops::ListQuery::parse(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -427,10 +628,7 @@ async fn ops_call(
     env: &Env,
     call_id: &str,
 ) -> Result<Response, AppError> {
-    ops::authorize(
-        settings(&config.ops)?,
-        header(req, "Authorization").as_deref(),
-    )?;
+    authorize_ops(req, config)?;
     let store = log_store(config, env)?;
     let pairs = url.query_pairs();
     let cursor = pairs
@@ -447,10 +645,7 @@ async fn ops_call(
 }
 
 async fn ops_dead_letters(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
-    ops::authorize(
-        settings(&config.ops)?,
-        header(req, "Authorization").as_deref(),
-    )?;
+    authorize_ops(req, config)?;
     let store = log_store(config, env)?;
     let letters = store::dead_letters(&store).await.map_err(read_failed)?;
     Ok(http::json(200, &letters))

@@ -210,3 +210,53 @@ async fn read_stream(req: &Request, limit: usize) -> Result<Vec<u8>, AppError> {
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
+
+/// Fetches `url` with an `Authorization` header and streams its body on:
+/// the response never waits for the whole file, nor holds it in the wasm.
+/// Vonage's 404 is ours; any other failure is a 502 naming Vonage's status.
+pub async fn stream_from(url: &str, authorization: &str) -> Result<Response, AppError> {
+    let unavailable = |why: String| AppError::RecordingUnavailable(why);
+    let headers = Headers::new().map_err(|_| AppError::Internal)?;
+    headers
+        .set("Authorization", authorization)
+        .map_err(|_| AppError::Internal)?;
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
+    let fetch: js_sys::Function = Reflect::get(&js_sys::global(), &"fetch".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or(AppError::Internal)?;
+    let promise: js_sys::Promise = fetch
+        .call2(&JsValue::NULL, &url.into(), &init)
+        .map_err(|_| unavailable("Vonage could not be reached".into()))?
+        .unchecked_into();
+    let upstream: Response = JsFuture::from(promise)
+        .await
+        .map_err(|_| unavailable("Vonage could not be reached".into()))?
+        .unchecked_into();
+    match upstream.status() {
+        200..=299 => {}
+        404 => return Err(AppError::NotFound),
+        status => return Err(unavailable(format!("Vonage answered {status}"))),
+    }
+    let content_type = upstream
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "audio/mpeg".into());
+    let out = Headers::new().map_err(|_| AppError::Internal)?;
+    for (name, value) in [
+        ("Content-Type", content_type.as_str()),
+        ("Cache-Control", "private, no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Disposition", "inline"),
+    ] {
+        let _ = out.set(name, value);
+    }
+    if let Ok(Some(length)) = upstream.headers().get("Content-Length") {
+        let _ = out.set("Content-Length", &length);
+    }
+    Response::new_with_opt_readable_stream_and_init(upstream.body().as_ref(), &new_init(200, &out))
+        .map_err(|_| AppError::Internal)
+}

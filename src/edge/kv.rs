@@ -88,6 +88,19 @@ impl LogStore for Kv {
             .map(drop)
     }
 
+    async fn put_with_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        metadata_json: &str,
+    ) -> Result<(), StoreError> {
+        let options = self.ttl_options()?;
+        set(&options, "metadata", &JSON::parse(metadata_json)?)?;
+        self.call("put", &[key.into(), value.into(), options.into()])
+            .await
+            .map(drop)
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .call("get", &[key.into(), "text".into()])

@@ -18,6 +18,8 @@ mod kv;
 pub mod signer;
 #[cfg(feature = "entry")]
 mod state;
+#[cfg(feature = "entry")]
+mod zone;
 
 #[cfg(feature = "entry")]
 pub use guard::CallGuard;

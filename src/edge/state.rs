@@ -17,7 +17,10 @@ thread_local! {
 pub fn config(env: &Env) -> Rc<Config> {
     CONFIG.with(|cell| {
         cell.get_or_init(|| {
-            let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+            let config = Config::from_lookup_with_zones(
+                |name| env.var(name).ok().map(|v| v.to_string()),
+                super::zone::known,
+            );
             announce(&config);
             Rc::new(config)
         })

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::answer::{AnswerRequest, Decision};
+use crate::answer::{AnswerRequest, Decision, Hours};
 use crate::error::AppError;
 use crate::time;
 
@@ -118,6 +118,7 @@ impl LogRecord {
     pub fn of_answer(
         request: &AnswerRequest,
         decision: &Decision,
+        hours: &Hours,
         received_ms: u64,
     ) -> Option<Self> {
         let call_id = request
@@ -133,7 +134,10 @@ impl LogRecord {
         map.retain(|_, v| !v.is_null());
         let request_hash = key::short_hash(Value::Object(map.clone()).to_string().as_bytes());
         map.insert("source".into(), Value::String("answer_webhook".into()));
-        map.insert("ncco".into(), Value::String(decision.ncco_label().into()));
+        map.insert(
+            "ncco".into(),
+            Value::String(decision.ncco_label(hours).into()),
+        );
         if let Some(reason) = decision.reason() {
             map.insert("reason".into(), Value::String(reason));
         }
@@ -202,6 +206,7 @@ mod tests {
                 to: Some("447700900001".into()),
                 outcome_known: true,
                 to_is_destination: true,
+                voicemail: false,
             }
         );
         assert_eq!(
@@ -246,7 +251,7 @@ mod tests {
             custom_data: Some(serde_json::json!({"page": "/pricing"})),
             ..AnswerRequest::default()
         };
-        let r = LogRecord::of_answer(&request, &Decision::Connect, NOW).unwrap();
+        let r = LogRecord::of_answer(&request, &Decision::Connect, &Hours::Open, NOW).unwrap();
         assert_eq!(r.entry.status, "answered");
         assert_eq!(r.entry.call_id, CONV);
         assert_eq!(r.entry.from.as_deref(), Some("supportuser"));
@@ -259,14 +264,23 @@ mod tests {
             r.key.starts_with(&format!("event/{CONV}/0000000000000-")),
             "sorts first"
         );
-        let retried = LogRecord::of_answer(&request, &Decision::Connect, NOW + 4_000).unwrap();
+        let retried =
+            LogRecord::of_answer(&request, &Decision::Connect, &Hours::Open, NOW + 4_000).unwrap();
         assert_eq!(
             retried.key, r.key,
             "a retried answer request lands on the same key"
         );
-        assert!(LogRecord::of_answer(&AnswerRequest::default(), &Decision::Connect, NOW).is_none());
+        assert!(
+            LogRecord::of_answer(
+                &AnswerRequest::default(),
+                &Decision::Connect,
+                &Hours::Open,
+                NOW
+            )
+            .is_none()
+        );
         let refused = Decision::Refused(crate::guard::Refusal::LinesBusy);
-        let r = LogRecord::of_answer(&request, &refused, NOW).unwrap();
+        let r = LogRecord::of_answer(&request, &refused, &Hours::Open, NOW).unwrap();
         assert_eq!(r.entry.status, "refused");
         assert_eq!(r.entry.raw_field("reason").unwrap(), "lines_busy");
         assert_eq!(r.summary.outcome(), crate::log::Outcome::Refused);

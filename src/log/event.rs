@@ -211,7 +211,7 @@ fn status_of(f: &Fields<'_>) -> String {
             "transfer"
         }
         None if f.speech.is_some() || f.dtmf.is_some() => "input",
-        None if f.recording_url.is_some() => "record",
+        None if f.recording_url.is_some() => super::summary::RECORD_STATUS,
         None if f.reason.is_some() && f.status.is_none() => "error",
         None => f
             .kind

@@ -54,6 +54,13 @@ pub trait LogStore {
     async fn put(&self, key: &str, value: &str) -> Result<(), StoreError>;
     /// An empty value whose metadata is `metadata_json`.
     async fn put_metadata(&self, key: &str, metadata_json: &str) -> Result<(), StoreError>;
+    /// A value with metadata (read back in listings without a get per key).
+    async fn put_with_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        metadata_json: &str,
+    ) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// The metadata of `key` as JSON; `None` when the key or its metadata is absent.
     async fn metadata(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -50,6 +50,9 @@ pub enum Outcome {
     /// The call guard turned the call away (no valid ticket, lines busy, the
     /// client's hourly allowance used).
     Refused,
+    /// No one took the call (out of hours, or the whole ring list rang out)
+    /// and the caller left a message.
+    Voicemail,
 }
 
 /// What the per-day call index keeps in KV metadata (at most 1024 bytes).
@@ -70,7 +73,13 @@ pub struct CallSummary {
     /// Whether `to` came from the connected leg.
     #[serde(default)]
     pub to_is_destination: bool,
+    /// Whether the caller left a voicemail (a recording event arrived).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voicemail: bool,
 }
+
+/// The status the log gives a recording event (it has none of its own).
+pub const RECORD_STATUS: &str = "record";
 
 /// KV metadata must serialise to at most 1024 bytes; numbers and names are
 /// clipped to this many characters.
@@ -102,6 +111,7 @@ impl CallSummary {
             // leg's outcome does.
             outcome_known: (connected && is_final(status)) || matches!(status, "error" | "refused"),
             to_is_destination: connected,
+            voicemail: status == RECORD_STATUS,
         }
     }
 
@@ -137,6 +147,7 @@ impl CallSummary {
             from: earlier.from.clone().or_else(|| later.from.clone()),
             to: to_from.to.clone(),
             to_is_destination: to_from.to_is_destination,
+            voicemail: self.voicemail || other.voicemail,
         }
     }
 
@@ -152,6 +163,7 @@ impl CallSummary {
     pub fn outcome(&self) -> Outcome {
         match (self.outcome_known, self.status.as_str()) {
             (true, "completed") => Outcome::Answered,
+            _ if self.voicemail => Outcome::Voicemail,
             (true, "failed" | "rejected") | (_, "error") => Outcome::Failed,
             (_, "refused") => Outcome::Refused,
             (true, _) => Outcome::Missed,
@@ -213,6 +225,27 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Outcome::InProgress).unwrap(),
             r#""in_progress""#
+        );
+    }
+
+    #[test]
+    fn a_recording_makes_a_missed_or_closed_call_a_voicemail() {
+        let busy = event("outbound", "busy", 5, "447700900000", "447700900001");
+        let record = CallSummary::of_event(RECORD_STATUS, None, None, None, 30);
+        let completed = event("inbound", "completed", 40, "supportuser", "447700900000");
+        for order in [[&busy, &record, &completed], [&completed, &record, &busy]] {
+            let s = CallSummary::merge_all(order).unwrap();
+            assert_eq!(
+                (s.status.as_str(), s.outcome()),
+                ("busy", Outcome::Voicemail)
+            );
+        }
+        // Out of hours: no connected leg at all.
+        let s = CallSummary::merge_all([&record, &completed]).unwrap();
+        assert_eq!(s.outcome(), Outcome::Voicemail);
+        assert!(
+            !serde_json::to_string(&busy).unwrap().contains("voicemail"),
+            "kept out of metadata unless true"
         );
     }
 

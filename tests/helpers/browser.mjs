@@ -31,15 +31,16 @@ const fakeSdk = readFileSync(path.join(root, "tests/browser/fake-vonage-sdk.js")
  * A page whose Vonage SDK file is replaced by the test stand-in, recording
  * console errors and every request that leaves our origin.
  */
-export async function openPage(browser, baseUrl, { width = 1280, height = 800, behaviour = {}, fake = true, clock = false } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, reducedMotion: "reduce" });
+export async function openPage(browser, baseUrl, { width = 1280, height = 800, behaviour = {}, fake = true, clock = false, timezoneId, locale } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, reducedMotion: "reduce", timezoneId, locale });
   const page = await context.newPage();
   const consoleErrors = [];
   const foreignRequests = [];
   page.on("console", (msg) => msg.type() === "error" && consoleErrors.push(msg.text()));
   page.on("pageerror", (err) => consoleErrors.push(String(err)));
   page.on("request", (req) => {
-    if (!req.url().startsWith(baseUrl) && !req.url().startsWith("data:")) foreignRequests.push(req.url());
+    const url = req.url();
+    if (!url.startsWith(baseUrl) && !url.startsWith("data:") && !url.startsWith(`blob:${baseUrl}`)) foreignRequests.push(url);
   });
   if (fake) {
     await page.addInitScript((b) => {

@@ -35,23 +35,33 @@ function fill(value, vars) {
  * One call of a scenario: its ids, the answer request Vonage would make and
  * the event bodies it would post, with timestamps from `start`.
  */
-export function newCall({ scenario = "completed", start = Date.now(), user = "supportuser", support = SUPPORT, destination = DESTINATION, context = { page: "/" } } = {}) {
+export function newCall({
+  scenario = "completed", start = Date.now(), user = "supportuser", support = SUPPORT,
+  destinations = [DESTINATION], mediaOrigin = "https://api.nexmo.com", context = { page: "/" },
+} = {}) {
   const plan = typeof scenario === "string" ? loadScenario(scenario) : scenario;
+  const phoneUuids = destinations.map(() => newLegId());
+  const recording_uuid = newLegId();
   const vars = {
-    conversation_uuid: newConversationId(), app_uuid: newLegId(), phone_uuid: newLegId(),
-    user, support, destination, custom_data: JSON.stringify(context),
+    conversation_uuid: newConversationId(), app_uuid: newLegId(), phone_uuid: phoneUuids[0],
+    user, support, destination: destinations[0], custom_data: JSON.stringify(context),
+    recording_uuid, recording_url: `${mediaOrigin}/v1/files/${recording_uuid}`,
   };
   let t = start;
   const events = plan.events.map((event) => {
     t += event.after_ms ?? 0;
-    const at = { ...vars, timestamp: new Date(t).toISOString() };
+    const ring = event.ring ?? 0;
+    const at = {
+      ...vars, phone_uuid: phoneUuids[ring], destination: destinations[ring],
+      timestamp: new Date(t).toISOString(), began: new Date(t - (event.lasts_ms ?? 0)).toISOString(),
+    };
     if (event.raw_body !== undefined) return { ...event, body: event.raw_body, at: t };
     const body = fill(event.body ?? shapes.legs[event.leg ?? "app"].fields, at);
     if (event.status !== undefined) body.status = event.status;
     Object.assign(body, fill(event.fields ?? {}, at));
     return { ...event, body, at: t };
   });
-  return { ...vars, start, scenario: plan, answer: fill(shapes.answer.fields, vars), events };
+  return { ...vars, phoneUuids, start, scenario: plan, answer: fill(shapes.answer.fields, vars), events };
 }
 
 /** The accepted event bodies of a call, in order. */

@@ -65,6 +65,7 @@ export function capturedLogs() {
  *   a value of `undefined` removes the variable.
  * options.env: a wrangler environment ("free" has no queue).
  * options.rateLimit: { limit, period } for /auth (default: generous).
+ * options.callbackRateLimit: the same for /callbacks.
  * options.kvWrapper: script source of a module whose default export wraps the
  *   KV namespace (a test double that can fail), bound as CALL_EVENTS.
  * options.maxRetries: the call-events consumer's max_retries (default
@@ -93,6 +94,9 @@ export async function startWorker(options = {}) {
   }
   if (worker.ratelimits?.AUTH_RATE_LIMITER) {
     worker.ratelimits.AUTH_RATE_LIMITER.simple = options.rateLimit ?? { limit: 10_000, period: 60 };
+  }
+  if (worker.ratelimits?.CALLBACK_RATE_LIMITER) {
+    worker.ratelimits.CALLBACK_RATE_LIMITER.simple = options.callbackRateLimit ?? { limit: 10_000, period: 60 };
   }
   const workers = [worker];
   if (options.kvWrapper) {

@@ -10,9 +10,15 @@ import { testKeys } from "../helpers/keys.mjs";
 const CONV = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";
 const LEG = "63f61863-4a51-4f6b-86e1-46edebcf9356";
 const GREETING = "Thank you for calling Acme support. Transferring you now.";
-const SEED_NCCO = [
+// The seed's NCCO (talk, then connect from the support number to the
+// destination), its connect made synchronous so a number that rings out
+// hands over to the next of the ring list, or to voicemail (issue 13).
+const seedNcco = () => [
   { action: "talk", text: GREETING },
-  { action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: DESTINATION }] },
+  {
+    action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: DESTINATION }],
+    eventType: "synchronous", timeout: 20, eventUrl: [`${w.url}/webhooks/event?ring=0`],
+  },
 ];
 
 let w;
@@ -89,7 +95,7 @@ describe("/webhooks/answer", () => {
     const res = await w.fetch(`/webhooks/answer?${q}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
-    assert.deepEqual(await json(res), SEED_NCCO);
+    assert.deepEqual(await json(res), seedNcco());
   });
 
   test("POST with a call ticket returns the seed's NCCO", async () => {
@@ -99,7 +105,7 @@ describe("/webhooks/answer", () => {
       body: JSON.stringify({ to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: { ticket: await ticket() } }),
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(await json(res), SEED_NCCO);
+    assert.deepEqual(await json(res), seedNcco());
   });
 
   test("without a ticket, the caller hears an apology and nothing is dialled", async () => {

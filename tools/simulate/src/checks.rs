@@ -119,98 +119,208 @@ fn claim_problems(claims: &Value, token: &TokenResponse, settings: &Settings) ->
     problems
 }
 
-/// An NCCO that speaks and dials no one: the apology, or the "lines are
-/// busy" words (`expected` names which).
-pub fn no_connect(body: &str, expected: &str) -> Result<String, Vec<String>> {
-    let ncco: Vec<Action> = serde_json::from_str(body).map_err(|e| {
+/// Where an NCCO sends the call next, as Vonage would follow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Ringing number `index` of the ring list; its leg's events go to `event_path`.
+    Ring { index: usize, event_path: String },
+    /// Recording a voicemail; the recording event goes to `event_path`.
+    Voicemail { event_path: String },
+    /// Words only: nothing dialled, nothing recorded.
+    Nothing,
+}
+
+/// A checked NCCO: what it does in one line, and where the call goes next.
+pub struct Checked {
+    pub described: String,
+    pub next: Next,
+}
+
+fn parse(body: &str) -> Result<Vec<Action>, Vec<String>> {
+    serde_json::from_str(body).map_err(|e| {
         vec![format!(
             "the answer is not an NCCO this service defines: {e}: {body}"
         )]
-    })?;
+    })
+}
+
+/// The path and query of a URL on the worker (`eventUrl` values are absolute).
+fn worker_path(url: &str, settings: &Settings) -> Option<String> {
+    url.strip_prefix(settings.url.as_str())
+        .filter(|rest| rest.starts_with('/'))
+        .map(str::to_owned)
+}
+
+/// The ring list the worker should be using, from its settings.
+pub fn destinations(settings: &Settings) -> Vec<String> {
+    match settings.var(var::DESTINATION_NUMBERS) {
+        Some(list) => list
+            .split(',')
+            .map(|n| n.trim().trim_start_matches('+').to_owned())
+            .filter(|n| !n.is_empty())
+            .collect(),
+        None => vec![
+            settings
+                .var_or(var::DESTINATION_NUMBER, "447700900001")
+                .trim_start_matches('+')
+                .to_owned(),
+        ],
+    }
+}
+
+/// Vonage's rules for any NCCO this service answers with (NCCO reference:
+/// talk text length; a synchronous connect to one phone endpoint from our
+/// number, ringing for a bounded time, its events to this worker; a record
+/// with a beep, stopping on silence or at a bounded length), and that it
+/// follows the configuration: the ring list in order, the support number.
+pub fn ncco(body: &str, settings: &Settings) -> Result<Checked, Vec<String>> {
+    let ncco = parse(body)?;
+    let mut problems = Vec::new();
+    let mut words = None;
+    for action in &ncco {
+        if let Action::Talk { text, .. } = action {
+            if text.is_empty() || text.chars().count() > TALK_TEXT_MAX_CHARS {
+                problems.push(format!(
+                    "NCCO: talk text must be 1 to {TALK_TEXT_MAX_CHARS} characters"
+                ));
+            }
+            words.get_or_insert(text.as_str());
+        }
+    }
+    let said = words.map_or_else(String::new, |w| format!("talk {w:?}, then "));
+    let checked = match ncco
+        .iter()
+        .filter(|a| !matches!(a, Action::Talk { .. }))
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => Checked {
+            described: format!("NCCO: talk {:?}, nothing dialled", words.unwrap_or("")),
+            next: Next::Nothing,
+        },
+        [
+            Action::Connect {
+                from,
+                endpoint,
+                event_type,
+                timeout,
+                event_url,
+            },
+        ] => {
+            let [Endpoint::Phone { number }] = endpoint.as_slice() else {
+                return Err(vec![
+                    "NCCO: connect must have exactly one phone endpoint".into(),
+                ]);
+            };
+            for (what, n) in [("connect.from", from), ("endpoint number", number)] {
+                if PhoneNumber::parse(n)
+                    .map(|p| p.as_str() != n)
+                    .unwrap_or(true)
+                {
+                    problems.push(format!("NCCO: {what} is not an E.164 number without '+'"));
+                }
+            }
+            if settings
+                .var(var::SUPPORT_NUMBER)
+                .is_some_and(|s| s != from.as_str())
+            {
+                problems.push(format!("NCCO: connect.from is not {}", var::SUPPORT_NUMBER));
+            }
+            if event_type.as_deref() != Some("synchronous") {
+                problems.push("NCCO: connect must be synchronous, so a number that rings out hands over to the next".into());
+            }
+            if !timeout.is_some_and(|t| (5..=120).contains(&t)) {
+                problems.push("NCCO: connect.timeout must be set (RING_SECONDS)".into());
+            }
+            let event_path = event_url
+                .as_deref()
+                .and_then(|urls| urls.first())
+                .and_then(|url| worker_path(url, settings));
+            let index = event_path
+                .as_deref()
+                .and_then(|p| p.strip_prefix("/webhooks/event?ring="))
+                .and_then(|i| i.parse::<usize>().ok());
+            let (Some(event_path), Some(index)) = (event_path, index) else {
+                problems.push(format!(
+                    "NCCO: connect.eventUrl must be {}/webhooks/event?ring=<n>: {body}",
+                    settings.url
+                ));
+                return Err(problems);
+            };
+            let list = destinations(settings);
+            if list.get(index) != Some(number) {
+                problems.push(format!(
+                    "NCCO: ring {index} dials {number}, the ring list has {:?} there",
+                    list.get(index)
+                ));
+            }
+            Checked {
+                described: format!("NCCO: {said}connect {from} → {number}"),
+                next: Next::Ring { index, event_path },
+            }
+        }
+        [
+            Action::Record {
+                beep_start,
+                end_on_silence,
+                time_out,
+                format,
+                event_url,
+            },
+        ] => {
+            if !beep_start || !(3..=10).contains(end_on_silence) || !(3..=7200).contains(time_out) {
+                problems.push(
+                    "NCCO: record needs beepStart, endOnSilence 3–10 s and timeOut 3–7200 s".into(),
+                );
+            }
+            if format != "mp3" {
+                problems.push(format!("NCCO: record format {format:?}, expected mp3"));
+            }
+            let Some(event_path) = event_url
+                .first()
+                .and_then(|url| worker_path(url, settings))
+                .filter(|p| p == "/webhooks/recording")
+            else {
+                problems.push(format!(
+                    "NCCO: record.eventUrl must be {}/webhooks/recording",
+                    settings.url
+                ));
+                return Err(problems);
+            };
+            Checked {
+                described: format!(
+                    "NCCO: {said}record (beep, ends on {end_on_silence} s of silence, at most {time_out} s) → {event_path}"
+                ),
+                next: Next::Voicemail { event_path },
+            }
+        }
+        _ => {
+            return Err(vec![format!(
+                "NCCO: not a shape this service answers with: {body}"
+            )]);
+        }
+    };
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    }
+}
+
+/// An NCCO that speaks and dials no one: the apology, or the "lines are
+/// busy" words (`expected` names which).
+pub fn no_connect(body: &str, expected: &str) -> Result<String, Vec<String>> {
+    let ncco = parse(body)?;
     let words = match expected {
         "lines_busy" => edge_click_to_call::ncco::LINES_BUSY,
         _ => edge_click_to_call::ncco::APOLOGY,
     };
     match ncco.as_slice() {
-        [Action::Talk { text }] if text == words => {
+        [Action::Talk { text, .. }] if text == words => {
             Ok(format!("NCCO: talk {text:?}, nothing dialled"))
         }
         _ => Err(vec![format!(
             "NCCO: expected only the {expected} words, got {body}"
         )]),
-    }
-}
-
-/// Vonage's rules for the NCCO we answer with, and that it connects the
-/// configured numbers. `Ok` carries a one-line description.
-pub fn ncco(body: &str, settings: &Settings) -> Result<String, Vec<String>> {
-    let ncco: Vec<Action> = serde_json::from_str(body).map_err(|e| {
-        vec![format!(
-            "the answer is not an NCCO this service defines: {e}: {body}"
-        )]
-    })?;
-    let mut problems = Vec::new();
-    let mut connects = Vec::new();
-    for action in &ncco {
-        match action {
-            Action::Talk { text }
-                if text.is_empty() || text.chars().count() > TALK_TEXT_MAX_CHARS =>
-            {
-                problems.push(format!(
-                    "NCCO: talk text must be 1 to {TALK_TEXT_MAX_CHARS} characters"
-                ));
-            }
-            Action::Talk { .. } => {}
-            Action::Connect { from, endpoint } => connects.push((from, endpoint)),
-        }
-    }
-    let [(from, endpoints)] = connects.as_slice() else {
-        return Err(if connects.is_empty() {
-            vec![format!(
-                "the NCCO connects no one (an apology? check /healthz): {body}"
-            )]
-        } else {
-            vec!["NCCO: more than one connect".into()]
-        });
-    };
-    let [Endpoint::Phone { number }] = endpoints.as_slice() else {
-        return Err(vec![
-            "NCCO: connect must have exactly one phone endpoint".into(),
-        ]);
-    };
-    for (what, n) in [("connect.from", *from), ("endpoint number", number)] {
-        if PhoneNumber::parse(n)
-            .map(|p| p.as_str() != n)
-            .unwrap_or(true)
-        {
-            problems.push(format!("NCCO: {what} is not an E.164 number without '+'"));
-        }
-    }
-    if settings
-        .var(var::SUPPORT_NUMBER)
-        .is_some_and(|s| s != from.as_str())
-    {
-        problems.push(format!("NCCO: connect.from is not {}", var::SUPPORT_NUMBER));
-    }
-    if settings
-        .var(var::DESTINATION_NUMBER)
-        .is_some_and(|d| d != number)
-    {
-        problems.push(format!(
-            "NCCO: the endpoint is not {}",
-            var::DESTINATION_NUMBER
-        ));
-    }
-    let greeting = ncco.iter().find_map(|a| match a {
-        Action::Talk { text } => Some(text.as_str()),
-        _ => None,
-    });
-    if problems.is_empty() {
-        Ok(format!(
-            "NCCO: talk {:?}, then connect {from} → {number}",
-            greeting.unwrap_or("(no greeting)")
-        ))
-    } else {
-        Err(problems)
     }
 }

@@ -12,6 +12,13 @@ pub struct Response {
     pub body: String,
 }
 
+/// A response whose body is bytes (a recording).
+pub struct BytesResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
 impl Response {
     /// `error.code` of a JSON error body.
     pub fn error_code(&self) -> Option<String> {
@@ -39,6 +46,32 @@ impl Client {
             req = req.header(*k, v);
         }
         Self::read(req.call(), "GET", path)
+    }
+
+    pub fn get_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+    ) -> Result<BytesResponse, String> {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let mut res = req.call().map_err(|e| format!("GET {path}: {e}"))?;
+        let content_type = res
+            .headers()
+            .get("Content-Type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = res
+            .body_mut()
+            .read_to_vec()
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        Ok(BytesResponse {
+            status: res.status().as_u16(),
+            content_type,
+            body,
+        })
     }
 
     pub fn post(

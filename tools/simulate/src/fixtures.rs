@@ -33,6 +33,9 @@ pub struct Scenario {
     #[serde(default)]
     pub requires: Vec<String>,
     pub events: Vec<ScenarioEvent>,
+    /// After the call, the visitor asks to be called back (`name`, `phone`, `note`).
+    #[serde(default)]
+    pub callback: Option<Map<String, Value>>,
     #[serde(default)]
     pub expect: Expect,
 }
@@ -55,9 +58,16 @@ fn default_answer() -> String {
 
 #[derive(Debug, Deserialize)]
 pub struct ScenarioEvent {
-    /// `app` (the visitor's browser leg) or `phone` (the leg the NCCO connected).
+    /// `app` (the visitor's browser leg), `phone` (the leg the NCCO
+    /// connected) or `record` (the voicemail's recording event).
     #[serde(default)]
     pub leg: Option<String>,
+    /// For a `phone` leg: which number of the ring list it rings (0: the first).
+    #[serde(default)]
+    pub ring: usize,
+    /// How long what the event reports took (a recording's length), in ms.
+    #[serde(default)]
+    pub lasts_ms: u64,
     /// A whole body instead of a leg's fields (shapes that belong to no leg).
     #[serde(default)]
     pub body: Option<Map<String, Value>>,
@@ -92,10 +102,16 @@ pub struct Refusal {
 
 #[derive(Debug, Deserialize)]
 pub struct Expect {
-    /// The NCCO: `connect`, or the words of one that dials no one
-    /// (`apology`, `lines_busy`).
+    /// The NCCO: `connect`, `voicemail` (out of hours), or the words of
+    /// one that dials no one (`apology`, `lines_busy`).
     #[serde(default = "default_answer")]
     pub answer: String,
+    /// The call's path in words, as the ops view tells it.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Whether the voicemail must be playable through the ops API.
+    #[serde(default)]
+    pub recording: bool,
     #[serde(default)]
     pub status: Option<String>,
     /// `answered`, `missed`, `failed`, `ended`, `in_progress`.
@@ -109,6 +125,8 @@ impl Default for Expect {
     fn default() -> Self {
         Self {
             answer: default_answer(),
+            path: None,
+            recording: false,
             status: None,
             outcome: None,
             duration_seconds: None,
@@ -158,31 +176,48 @@ pub fn scenario_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 pub struct CallIds {
     pub conversation_uuid: String,
     pub app_uuid: String,
-    pub phone_uuid: String,
+    /// One leg per number of the ring list.
+    pub phone_uuids: Vec<String>,
     pub user: String,
     pub support: String,
-    pub destination: String,
+    /// The ring list, in order.
+    pub destinations: Vec<String>,
     pub custom_data: String,
+    pub recording_uuid: String,
+    /// Where recordings are fetched from: Vonage's API, or the simulator's.
+    pub media_origin: String,
 }
 
-impl CallIds {
-    fn lookup(&self, name: &str, timestamp: &str) -> Option<String> {
+/// What one event's placeholders are filled with.
+struct Vars<'a> {
+    ids: &'a CallIds,
+    ring: usize,
+    timestamp: &'a str,
+    began: &'a str,
+}
+
+impl Vars<'_> {
+    fn lookup(&self, name: &str) -> Option<String> {
+        let ids = self.ids;
         Some(match name {
-            "conversation_uuid" => self.conversation_uuid.clone(),
-            "app_uuid" => self.app_uuid.clone(),
-            "phone_uuid" => self.phone_uuid.clone(),
-            "user" => self.user.clone(),
-            "support" => self.support.clone(),
-            "destination" => self.destination.clone(),
-            "custom_data" => self.custom_data.clone(),
-            "timestamp" => timestamp.to_owned(),
+            "conversation_uuid" => ids.conversation_uuid.clone(),
+            "app_uuid" => ids.app_uuid.clone(),
+            "phone_uuid" => ids.phone_uuids.get(self.ring)?.clone(),
+            "user" => ids.user.clone(),
+            "support" => ids.support.clone(),
+            "destination" => ids.destinations.get(self.ring)?.clone(),
+            "custom_data" => ids.custom_data.clone(),
+            "recording_uuid" => ids.recording_uuid.clone(),
+            "recording_url" => format!("{}/v1/files/{}", ids.media_origin, ids.recording_uuid),
+            "timestamp" => self.timestamp.to_owned(),
+            "began" => self.began.to_owned(),
             _ => return None,
         })
     }
 }
 
 /// Replaces every `{name}` in the strings of a JSON value.
-fn fill(value: &Value, ids: &CallIds, timestamp: &str) -> Value {
+fn fill(value: &Value, vars: &Vars<'_>) -> Value {
     match value {
         Value::String(s) => {
             let mut out = String::with_capacity(s.len());
@@ -195,7 +230,7 @@ fn fill(value: &Value, ids: &CallIds, timestamp: &str) -> Value {
                     .unwrap_or(after.len());
                 match (
                     after.as_bytes().get(name_len),
-                    ids.lookup(&after[..name_len], timestamp),
+                    vars.lookup(&after[..name_len]),
                 ) {
                     (Some(b'}'), Some(v)) => {
                         out.push_str(&v);
@@ -210,12 +245,10 @@ fn fill(value: &Value, ids: &CallIds, timestamp: &str) -> Value {
             out.push_str(rest);
             Value::String(out)
         }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| fill(v, ids, timestamp)).collect())
-        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| fill(v, vars)).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), fill(v, ids, timestamp)))
+                .map(|(k, v)| (k.clone(), fill(v, vars)))
                 .collect(),
         ),
         other => other.clone(),
@@ -229,7 +262,13 @@ fn shapes() -> Value {
 /// The answer request's fields (GET query values are strings; `custom_data`
 /// is the context as a JSON string).
 pub fn answer_fields(ids: &CallIds) -> Map<String, Value> {
-    match fill(&shapes()["answer"]["fields"], ids, "") {
+    let vars = Vars {
+        ids,
+        ring: 0,
+        timestamp: "",
+        began: "",
+    };
+    match fill(&shapes()["answer"]["fields"], &vars) {
         Value::Object(map) => map,
         _ => Map::new(),
     }
@@ -241,22 +280,31 @@ pub enum Body {
     Json(Map<String, Value>),
 }
 
-pub fn event_body(event: &ScenarioEvent, ids: &CallIds, timestamp: &str) -> Body {
+/// An event's body, `at_ms` its time.
+pub fn event_body(event: &ScenarioEvent, ids: &CallIds, at_ms: u64) -> Body {
     if let Some(raw) = &event.raw_body {
         return Body::Raw(raw.clone());
     }
+    let timestamp = edge_click_to_call::time::rfc3339_ms(at_ms);
+    let began = edge_click_to_call::time::rfc3339_ms(at_ms.saturating_sub(event.lasts_ms));
+    let vars = Vars {
+        ids,
+        ring: event.ring,
+        timestamp: &timestamp,
+        began: &began,
+    };
     let template = match &event.body {
         Some(body) => Value::Object(body.clone()),
         None => shapes()["legs"][event.leg.as_deref().unwrap_or("app")]["fields"].clone(),
     };
-    let mut body = match fill(&template, ids, timestamp) {
+    let mut body = match fill(&template, &vars) {
         Value::Object(map) => map,
         _ => Map::new(),
     };
     if let Some(status) = &event.status {
         body.insert("status".into(), Value::String(status.clone()));
     }
-    if let Value::Object(fields) = fill(&Value::Object(event.fields.clone()), ids, timestamp) {
+    if let Value::Object(fields) = fill(&Value::Object(event.fields.clone()), &vars) {
         body.extend(fields);
     }
     Body::Json(body)
@@ -270,20 +318,28 @@ mod tests {
         CallIds {
             conversation_uuid: "CON-1".into(),
             app_uuid: "app".into(),
-            phone_uuid: "phone".into(),
+            phone_uuids: vec!["phone".into(), "phone2".into()],
             user: "supportuser".into(),
             support: "447700900000".into(),
-            destination: "447700900001".into(),
+            destinations: vec!["447700900001".into(), "447700900002".into()],
             custom_data: r#"{"page":"/"}"#.into(),
+            recording_uuid: "rec".into(),
+            media_origin: "http://127.0.0.1:8788".into(),
         }
     }
 
     #[test]
     fn placeholders_are_filled_and_unknown_braces_kept() {
+        let ids = ids();
+        let vars = Vars {
+            ids: &ids,
+            ring: 0,
+            timestamp: "T",
+            began: "B",
+        };
         let v = fill(
             &Value::String("{support} at {timestamp} {nope} {".into()),
-            &ids(),
-            "T",
+            &vars,
         );
         assert_eq!(v, "447700900000 at T {nope} {");
     }
@@ -294,7 +350,7 @@ mod tests {
             r#"{"leg":"phone","status":"completed","fields":{"duration":"42"}}"#,
         )
         .unwrap();
-        let Body::Json(body) = event_body(&event, &ids(), "T") else {
+        let Body::Json(body) = event_body(&event, &ids(), 0) else {
             panic!()
         };
         let keys: Vec<_> = body.keys().map(String::as_str).collect();
@@ -312,6 +368,28 @@ mod tests {
             ]
         );
         assert_eq!(body["to"], "447700900001");
+        let second: ScenarioEvent =
+            serde_json::from_str(r#"{"leg":"phone","ring":1,"status":"ringing"}"#).unwrap();
+        let Body::Json(body) = event_body(&second, &ids(), 0) else {
+            panic!()
+        };
+        assert_eq!(
+            (&body["to"], &body["uuid"]),
+            (&"447700900002".into(), &"phone2".into())
+        );
+    }
+
+    #[test]
+    fn a_recording_event_names_the_file_and_its_length() {
+        let record: ScenarioEvent =
+            serde_json::from_str(r#"{"leg":"record","lasts_ms":41000}"#).unwrap();
+        let Body::Json(body) = event_body(&record, &ids(), 41_000) else {
+            panic!()
+        };
+        assert_eq!(body["recording_url"], "http://127.0.0.1:8788/v1/files/rec");
+        assert_eq!(body["start_time"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(body["end_time"], "1970-01-01T00:00:41.000Z");
+        assert!(!body.contains_key("status"));
     }
 
     #[test]

@@ -6,8 +6,13 @@
 //! 2. requests the answer webhook as Vonage does for an in-app call and
 //!    checks the NCCO against Vonage's rules;
 //! 3. posts each scenario's call events (signed like Vonage when a
-//!    signature secret is configured);
-//! 4. reads the call back from the ops API and prints its timeline.
+//!    signature secret is configured) where the NCCO in force sends them,
+//!    following the NCCO a ring-list leg's event answers with (the next
+//!    number, or voicemail);
+//! 4. reads the call back from the ops API and prints its timeline and path;
+//! 5. for voicemail, serves the recording as Vonage's media API would and
+//!    plays it through the worker; for a callback request, files it and
+//!    marks it done as ops would.
 //!
 //! Any deviation makes the exit code non-zero, so it doubles as a smoke
 //! test. Calls are rendered from the same fixtures as the JS tests
@@ -16,6 +21,7 @@
 
 mod checks;
 mod client;
+mod files;
 mod fixtures;
 mod play;
 mod settings;
@@ -106,13 +112,14 @@ fn main() -> ExitCode {
     println!("edge click-to-call simulator → {}", settings.url);
     let client = client::Client::new(&settings.url);
     let mut report = Report::default();
+    let mut session = play::Session::default();
     if let Err(e) = checks::token(&client, &settings, &mut report) {
         report.deviation(&e);
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for file in &scenarios {
         let before = report.deviations;
-        match play::scenario(&client, &settings, file, &mut report) {
+        match play::scenario(&client, &settings, &mut session, file, &mut report) {
             Ok(play::Played::Skipped) => skipped += 1,
             Ok(play::Played::Done) if report.deviations == before => passed += 1,
             Ok(play::Played::Done) => failed += 1,

@@ -12,8 +12,9 @@ use edge_click_to_call::webhook::Payload;
 use serde_json::{Map, Value, json};
 
 use crate::Report;
-use crate::checks;
+use crate::checks::{self, Next};
 use crate::client::{Client, Response};
+use crate::files::{self, FileServer};
 use crate::fixtures::{self, Body, CallIds, Expect, Scenario, ScenarioEvent};
 use crate::settings::Settings;
 use crate::vonage::{self, WRONG_SECRET};
@@ -23,17 +24,45 @@ pub enum Played {
     Skipped,
 }
 
+/// What outlives one scenario: Vonage's media API, once started.
+#[derive(Default)]
+pub struct Session {
+    files: Option<FileServer>,
+}
+
+impl Session {
+    fn files(&mut self, settings: &Settings) -> Result<&FileServer, String> {
+        if self.files.is_none() {
+            let origin = settings
+                .var(var::SIMULATOR_ORIGIN)
+                .ok_or("SIMULATOR_ORIGIN is not set")?;
+            let pem = settings
+                .var(var::PRIVATE_KEY)
+                .ok_or("VONAGE_PRIVATE_KEY is not set")?;
+            let app = settings
+                .var(var::APPLICATION_ID)
+                .ok_or("VONAGE_APPLICATION_ID is not set")?;
+            self.files = Some(FileServer::start(origin, pem, app)?);
+        }
+        Ok(self.files.as_ref().expect("just started"))
+    }
+}
+
 pub fn scenario(
     client: &Client,
     settings: &Settings,
+    session: &mut Session,
     file: &Path,
     report: &mut Report,
 ) -> Result<Played, String> {
     let scenario = Scenario::load(file)?;
     println!("── scenario {}: {}", scenario.name, scenario.description);
-    if let Some(missing) = unmet_requirement(&scenario, settings)? {
+    if let Some(missing) = unmet_requirement(client, &scenario, settings)? {
         println!("  - skipped: needs {missing}");
         return Ok(Played::Skipped);
+    }
+    if scenario.expect.recording {
+        session.files(settings)?;
     }
     // The context the page passes to `serverCall`: the call ticket `/auth`
     // handed out with its token.
@@ -45,20 +74,24 @@ pub fn scenario(
         Some(ticket) => json!({ "ticket": ticket }).to_string(),
         None => "{}".to_owned(),
     };
+    let destinations = checks::destinations(settings);
     let ids = CallIds {
         conversation_uuid: format!("CON-{}", vonage::uuid()),
         app_uuid: vonage::uuid(),
-        phone_uuid: vonage::uuid(),
+        phone_uuids: destinations.iter().map(|_| vonage::uuid()).collect(),
         user: settings
             .var_or(var::CLIENT_USER, var::default::CLIENT_USER)
             .to_owned(),
         support: settings
             .var_or(var::SUPPORT_NUMBER, "447700900000")
             .to_owned(),
-        destination: settings
-            .var_or(var::DESTINATION_NUMBER, "447700900001")
-            .to_owned(),
+        destinations,
         custom_data: context,
+        recording_uuid: vonage::uuid(),
+        media_origin: settings
+            .var_or(var::SIMULATOR_ORIGIN, "https://api.nexmo.com")
+            .trim_end_matches('/')
+            .to_owned(),
     };
     if scenario.ticket == "reused" {
         // Another call uses the ticket first; it must connect.
@@ -82,19 +115,47 @@ pub fn scenario(
         headers.extend(sign(settings, &Payload::Body(&body), None));
         client.post("/webhooks/event", &headers, &body)?;
     }
-    answer(client, settings, &scenario, &ids, report)?;
-    let accepted = send_events(client, settings, &scenario, &ids, report)?;
+    let next = answer(client, settings, &scenario, &ids, report)?;
+    let accepted = send_events(client, settings, &scenario, &ids, next, report)?;
     read_back(client, settings, &ids, &accepted, &scenario.expect, report)?;
+    if scenario.expect.recording {
+        let files = session.files(settings)?;
+        play_recording(client, settings, &ids, files, report)?;
+    }
+    if let Some(request) = &scenario.callback {
+        callback(client, settings, request, report)?;
+    }
     Ok(Played::Done)
 }
 
 fn unmet_requirement(
+    client: &Client,
     scenario: &Scenario,
     settings: &Settings,
 ) -> Result<Option<&'static str>, String> {
     for need in &scenario.requires {
-        let var = match need.as_str() {
-            "signature_secret" => var::SIGNATURE_SECRET,
+        let unmet = match need.as_str() {
+            "signature_secret" => settings
+                .var(var::SIGNATURE_SECRET)
+                .is_none()
+                .then_some(var::SIGNATURE_SECRET),
+            "simulator_origin" => settings
+                .var(var::SIMULATOR_ORIGIN)
+                .is_none()
+                .then_some(var::SIMULATOR_ORIGIN),
+            "ring_list" => (checks::destinations(settings).len() < 2)
+                .then_some("DESTINATION_PHONE_NUMBERS with two numbers or more"),
+            "open" | "closed" => {
+                let res = client.get("/config.json", &[])?;
+                let open = serde_json::from_str::<Value>(&res.body)
+                    .ok()
+                    .and_then(|c| c["open"].as_bool());
+                (open != Some(need == "open")).then_some(if need == "open" {
+                    "the line to be open (OPENING_HOURS)"
+                } else {
+                    "the line to be closed now (OPENING_HOURS, CLOSED_DATES)"
+                })
+            }
             other => {
                 return Err(format!(
                     "scenario {}: unknown requirement {other:?}",
@@ -102,8 +163,8 @@ fn unmet_requirement(
                 ));
             }
         };
-        if settings.var(var).is_none() {
-            return Ok(Some(var));
+        if unmet.is_some() {
+            return Ok(unmet);
         }
     }
     Ok(None)
@@ -164,35 +225,51 @@ fn request_answer(
 }
 
 /// Requests the answer and checks the NCCO is the one the scenario expects:
-/// a connect (the default), or words that dial no one.
+/// a connect to the first number (the default), voicemail (out of hours),
+/// or words that dial no one. Returns where the call goes next.
 fn answer(
     client: &Client,
     settings: &Settings,
     scenario: &Scenario,
     ids: &CallIds,
     report: &mut Report,
-) -> Result<(), String> {
+) -> Result<Next, String> {
     let res = request_answer(client, settings, scenario, ids)?;
     if res.status != 200 {
         report.deviation(&format!(
             "the answer webhook answered {}: {}",
             res.status, res.body
         ));
-        return Ok(());
+        return Ok(Next::Nothing);
     }
     let checked = match scenario.expect.answer.as_str() {
-        "connect" => checks::ncco(&res.body, settings),
-        words => checks::no_connect(&res.body, words),
+        "connect" | "voicemail" => checks::ncco(&res.body, settings).and_then(|checked| {
+            match (&checked.next, scenario.expect.answer.as_str()) {
+                (Next::Ring { index: 0, .. }, "connect")
+                | (Next::Voicemail { .. }, "voicemail") => Ok(checked),
+                _ => Err(vec![format!(
+                    "NCCO: expected {}, got {}",
+                    scenario.expect.answer, checked.described
+                )]),
+            }
+        }),
+        words => checks::no_connect(&res.body, words).map(|described| checks::Checked {
+            described,
+            next: Next::Nothing,
+        }),
     };
     match checked {
-        Ok(described) => report.ok(&described),
+        Ok(checked) => {
+            report.ok(&checked.described);
+            Ok(checked.next)
+        }
         Err(problems) => {
             for p in problems {
                 report.deviation(&p);
             }
+            Ok(Next::Nothing)
         }
     }
-    Ok(())
 }
 
 /// A JSON object's fields as query pairs, as Vonage sends a GET webhook:
@@ -216,13 +293,92 @@ fn encode(pairs: &[(String, String)]) -> String {
         .finish()
 }
 
-/// Sends each event (POSTed JSON, or a GET query with `event_method=GET`);
-/// the statuses of those accepted, in order.
+/// Where an event goes: a ring-list leg's events to its connect's
+/// `eventUrl`, a recording event to the record action's, the rest to the
+/// application's event URL.
+fn event_path(event: &ScenarioEvent, next: &Next, report: &mut Report) -> String {
+    match (event.leg.as_deref(), next) {
+        (Some("phone"), Next::Ring { index, event_path }) if *index == event.ring => {
+            event_path.clone()
+        }
+        (Some("record"), Next::Voicemail { event_path }) => event_path.clone(),
+        (Some(leg @ ("phone" | "record")), _) => {
+            report.deviation(&format!(
+                "a {leg} event (ring {}) but the NCCO in force is {next:?}",
+                event.ring
+            ));
+            "/webhooks/event".into()
+        }
+        _ => "/webhooks/event".into(),
+    }
+}
+
+/// What Vonage does after a ring-list leg rings out: it expects the next
+/// NCCO in the answer (the next number, or voicemail after the last).
+fn follow(
+    res: &Response,
+    event: &ScenarioEvent,
+    settings: &Settings,
+    next: &mut Next,
+    report: &mut Report,
+) {
+    let rang_out = event.leg.as_deref() == Some("phone")
+        && event
+            .status
+            .as_deref()
+            .is_some_and(edge_click_to_call::ncco::rang_out);
+    if !rang_out {
+        if res.body.starts_with('[') {
+            report.deviation(&format!("an NCCO answered {}: {}", event.label(), res.body));
+        }
+        return;
+    }
+    let expected_next = event.ring + 1 < checks::destinations(settings).len();
+    match checks::ncco(&res.body, settings) {
+        Ok(checked) => {
+            let fits = match &checked.next {
+                Next::Ring { index, .. } => expected_next && *index == event.ring + 1,
+                Next::Voicemail { .. } => !expected_next,
+                Next::Nothing => false,
+            };
+            if fits {
+                report.ok(&format!(
+                    "ring {} {}: {}",
+                    event.ring,
+                    event.label(),
+                    checked.described
+                ));
+                *next = checked.next;
+            } else {
+                report.deviation(&format!(
+                    "ring {} {}: expected {}, got {}",
+                    event.ring,
+                    event.label(),
+                    if expected_next {
+                        "the next number"
+                    } else {
+                        "voicemail"
+                    },
+                    checked.described
+                ));
+            }
+        }
+        Err(problems) => {
+            for p in problems {
+                report.deviation(&format!("ring {} {}: {p}", event.ring, event.label()));
+            }
+        }
+    }
+}
+
+/// Sends each event (POSTed JSON, or a GET query with `event_method=GET`)
+/// where the NCCO in force sends it; the statuses of those accepted, in order.
 fn send_events(
     client: &Client,
     settings: &Settings,
     scenario: &Scenario,
     ids: &CallIds,
+    mut next: Next,
     report: &mut Report,
 ) -> Result<Vec<String>, String> {
     let by_get = scenario.event_method.eq_ignore_ascii_case("GET");
@@ -230,13 +386,19 @@ fn send_events(
     let mut accepted = Vec::new();
     for event in &scenario.events {
         at += event.after_ms;
-        let res = match fixtures::event_body(event, ids, &time::rfc3339_ms(at)) {
+        let path = event_path(event, &next, report);
+        let res = match fixtures::event_body(event, ids, at) {
             Body::Json(map) if by_get => {
-                let query = query_pairs(&map);
+                // Vonage adds the event's fields to the URL's own query.
+                let (base, own) = path.split_once('?').unwrap_or((&path, ""));
+                let mut query: Vec<(String, String)> = form_urlencoded::parse(own.as_bytes())
+                    .into_owned()
+                    .collect();
+                query.extend(query_pairs(&map));
                 let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
                     .into_iter()
                     .collect();
-                client.get(&format!("/webhooks/event?{}", encode(&query)), &headers)?
+                client.get(&format!("{base}?{}", encode(&query)), &headers)?
             }
             body => {
                 let body = match body {
@@ -245,13 +407,16 @@ fn send_events(
                 };
                 let mut headers = vec![("Content-Type", "application/json".to_owned())];
                 headers.extend(event_signature(settings, event, &body)?);
-                client.post("/webhooks/event", &headers, &body)?
+                client.post(&path, &headers, &body)?
             }
         };
         let label = event.label();
         match &event.expect_refusal {
             Some(refusal) => check_refusal(&res, label, refusal.status, &refusal.code, report),
-            None if res.status == 200 => accepted.push(label.to_owned()),
+            None if res.status == 200 => {
+                accepted.push(label.to_owned());
+                follow(&res, event, settings, &mut next, report);
+            }
             None => report.deviation(&format!(
                 "event {label} refused: {} {}",
                 res.status, res.body
@@ -264,6 +429,114 @@ fn send_events(
         report.ok(&format!("{} events accepted{how}{signed}", accepted.len()));
     }
     Ok(accepted)
+}
+
+/// Ops play the voicemail: the worker fetches it from "Vonage" (here) with
+/// an application JWT and streams it on.
+fn play_recording(
+    client: &Client,
+    settings: &Settings,
+    ids: &CallIds,
+    files: &FileServer,
+    report: &mut Report,
+) -> Result<(), String> {
+    let token = settings.var(var::OPS_TOKEN).ok_or("OPS_TOKEN is not set")?;
+    let before = files.seen.lock().map(|s| s.len()).unwrap_or(0);
+    let path = format!(
+        "/ops/recordings/{}/{}",
+        ids.conversation_uuid, ids.recording_uuid
+    );
+    let res = client.get_bytes(&path, &[("Authorization", format!("Bearer {token}"))])?;
+    let seen: Vec<_> = files
+        .seen
+        .lock()
+        .map(|s| s[before..].to_vec())
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    match seen.as_slice() {
+        [Ok(_)] => {}
+        [Err(why)] => problems.push(format!(
+            "the worker's request for the recording was refused: {why}"
+        )),
+        other => problems.push(format!(
+            "the worker asked for the recording {} times",
+            other.len()
+        )),
+    }
+    if res.status != 200 || res.body != files::VOICEMAIL {
+        problems.push(format!(
+            "{path}: {} with {} bytes, expected 200 with the {} bytes served",
+            res.status,
+            res.body.len(),
+            files::VOICEMAIL.len()
+        ));
+    }
+    if res.content_type.as_deref() != Some("audio/mpeg") {
+        problems.push(format!(
+            "{path}: Content-Type {:?}, expected audio/mpeg",
+            res.content_type
+        ));
+    }
+    report.check(
+        &format!(
+            "voicemail playable for ops: {} bytes of audio/mpeg, fetched with an application JWT",
+            res.body.len()
+        ),
+        &problems,
+    );
+    Ok(())
+}
+
+/// The visitor asks to be called back; ops see the request and mark it done.
+fn callback(
+    client: &Client,
+    settings: &Settings,
+    request: &Map<String, Value>,
+    report: &mut Report,
+) -> Result<(), String> {
+    let body = serde_json::to_vec(request).unwrap_or_default();
+    let headers = [
+        ("Content-Type", "application/json".to_owned()),
+        ("Origin", settings.url.clone()),
+    ];
+    let res = client.post("/callbacks", &headers, &body)?;
+    let taken: Value = serde_json::from_str(&res.body).unwrap_or_default();
+    let Some(id) = taken["id"].as_str().filter(|_| res.status == 201) else {
+        report.deviation(&format!("/callbacks answered {}: {}", res.status, res.body));
+        return Ok(());
+    };
+    let token = settings.var(var::OPS_TOKEN).ok_or("OPS_TOKEN is not set")?;
+    let ops = [("Authorization", format!("Bearer {token}"))];
+    let listed = |client: &Client| -> Result<Value, String> {
+        let res = client.get("/ops/callbacks", &ops)?;
+        serde_json::from_str(&res.body).map_err(|e| format!("/ops/callbacks: {e}: {}", res.body))
+    };
+    let has = |list: &Value, which: &str| {
+        list[which]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|c| c["id"] == id))
+    };
+    let mut problems = Vec::new();
+    let open = listed(client)?;
+    if !has(&open, "open") {
+        problems.push("ops: the request is not among the open callbacks".into());
+    }
+    let done = client.post(&format!("/ops/callbacks/{id}/done"), &ops, b"")?;
+    if done.status != 200 {
+        problems.push(format!(
+            "marking it done answered {}: {}",
+            done.status, done.body
+        ));
+    }
+    let after = listed(client)?;
+    if has(&after, "open") || !has(&after, "done") {
+        problems.push("ops: the request done is still open".into());
+    }
+    report.check(
+        &format!("callback request {id} taken (201), listed for ops, marked done"),
+        &problems,
+    );
+    Ok(())
 }
 
 fn event_signature(
@@ -341,7 +614,7 @@ fn read_back(
         return Ok(());
     };
     print_timeline(&view);
-    let mut problems = timeline_problems(&view, accepted, wanted, expect);
+    let mut problems = timeline_problems(&view, accepted, wanted, expect, &ids.destinations);
     if view.from.as_deref() != Some(ids.user.as_str()) {
         problems.push(format!(
             "ops: the call view's caller is {:?}, expected {:?} (from_user)",
@@ -395,6 +668,7 @@ fn print_timeline(view: &CallView) {
         .map(|p| format!(", price {p}"))
         .unwrap_or_default();
     println!("  call {} — {}{duration}{price}", view.call_id, view.status);
+    println!("  path: {}", view.path);
     for e in &view.events {
         let detail = if e.is_answer_webhook() {
             let ncco = e.raw_field("ncco");
@@ -423,6 +697,7 @@ fn timeline_problems(
     accepted: &[String],
     wanted: usize,
     expect: &Expect,
+    destinations: &[String],
 ) -> Vec<String> {
     let mut logged: Vec<&str> = view
         .events
@@ -454,6 +729,23 @@ fn timeline_problems(
         && outcome != expected.as_str()
     {
         problems.push(format!("ops: outcome {outcome}, expected {expected:?}"));
+    }
+    // `{ring0}`, `{ring1}`...: the ring list's numbers as ops see them.
+    let path = expect.path.as_ref().map(|p| {
+        destinations
+            .iter()
+            .enumerate()
+            .fold(p.clone(), |p, (i, n)| {
+                p.replace(
+                    &format!("{{ring{i}}}"),
+                    &edge_click_to_call::phone::PhoneNumber::abbreviated(n),
+                )
+            })
+    });
+    if let Some(path) = &path
+        && &view.path != path
+    {
+        problems.push(format!("ops: path {:?}, expected {path:?}", view.path));
     }
     if expect.duration_seconds.is_some() && view.duration_seconds != expect.duration_seconds {
         problems.push(format!(

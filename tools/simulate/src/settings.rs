@@ -7,19 +7,22 @@ use std::path::Path;
 use edge_click_to_call::config::var;
 
 /// The variables the simulator reads, by the worker's names.
-const READS: [&str; 7] = [
+const READS: [&str; 9] = [
     var::PRIVATE_KEY,
     var::APPLICATION_ID,
     var::OPS_TOKEN,
     var::SIGNATURE_SECRET,
     var::SUPPORT_NUMBER,
     var::DESTINATION_NUMBER,
+    var::DESTINATION_NUMBERS,
     var::CLIENT_USER,
+    var::SIMULATOR_ORIGIN,
 ];
 
 pub const HELP: &str = "Settings come from .dev.vars, then the environment, by the worker's names: \
 VONAGE_PRIVATE_KEY, VONAGE_APPLICATION_ID, OPS_TOKEN, VONAGE_SIGNATURE_SECRET, \
-SUPPORT_PHONE_NUMBER, DESTINATION_PHONE_NUMBER, CLIENT_USER.";
+SUPPORT_PHONE_NUMBER, DESTINATION_PHONE_NUMBER(S), CLIENT_USER, SIMULATOR_ORIGIN \
+(where the simulator serves Vonage's media API, for the voicemail scenarios).";
 
 pub struct Settings {
     pub url: String,

@@ -1,0 +1,111 @@
+// The callback request form: a name, a phone number in international form,
+// an optional note. Checked here as the worker checks it (POST /callbacks),
+// so most mistakes are caught before sending; the worker's answer decides.
+
+export const NAME_MAX = 100;
+export const NOTE_MAX = 500;
+
+/** "+44 7700 900123" → "+447700900123"; null when not E.164 (7–15 digits, no leading 0). */
+export function normalisePhone(raw) {
+  const compact = String(raw ?? "").replace(/ /g, "");
+  const digits = compact.startsWith("+") ? compact.slice(1) : compact;
+  return /^[1-9][0-9]{6,14}$/.test(digits) ? `+${digits}` : null;
+}
+
+/** The problem with a request, by field, or null. */
+export function problems({ name, phone, note }) {
+  const found = {};
+  if (!name.trim()) found.name = "name_missing";
+  else if (name.trim().length > NAME_MAX) found.name = "name_long";
+  if (!normalisePhone(phone)) found.phone = "phone_invalid";
+  if (note.length > NOTE_MAX) found.note = "note_long";
+  return Object.keys(found).length ? found : null;
+}
+
+/** Sends a request; resolves to { ok, id } or { ok: false, kind, status }. */
+export async function sendCallback(request, fetchImpl = globalThis.fetch.bind(globalThis)) {
+  let res;
+  try {
+    res = await fetchImpl("/callbacks", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(request),
+    });
+  } catch {
+    return { ok: false, kind: "network" };
+  }
+  if (res.status === 201) return { ok: true, ...(await res.json().catch(() => ({}))) };
+  const kind = res.status === 429 ? "rate_limited" : res.status === 400 ? "rejected" : "unavailable";
+  return { ok: false, kind, status: res.status };
+}
+
+/**
+ * Wires the form in `doc`: shows it when asked, checks it, sends it, says
+ * what happened. `words(key, vars)` gives every sentence.
+ */
+export function createCallbackForm(doc, words, send = sendCallback) {
+  const el = {
+    offer: doc.getElementById("callback-offer"),
+    toggle: doc.getElementById("callback-toggle"),
+    form: doc.getElementById("callback-form"),
+    name: doc.getElementById("callback-name"),
+    phone: doc.getElementById("callback-phone"),
+    note: doc.getElementById("callback-note"),
+    submit: doc.getElementById("callback-submit"),
+    status: doc.getElementById("callback-status"),
+  };
+  const errorOf = { name: doc.getElementById("callback-name-error"), phone: doc.getElementById("callback-phone-error"), note: doc.getElementById("callback-note-error") };
+
+  function showErrors(found) {
+    for (const [field, node] of Object.entries(errorOf)) {
+      const key = found?.[field];
+      node.textContent = key ? words(key, { max: field === "name" ? NAME_MAX : NOTE_MAX }) : "";
+      el[field].setAttribute("aria-invalid", String(Boolean(key)));
+    }
+  }
+
+  function open() {
+    el.form.hidden = false;
+    el.toggle.setAttribute("aria-expanded", "true");
+    el.name.focus();
+  }
+
+  el.toggle.addEventListener("click", () => (el.form.hidden ? open() : ((el.form.hidden = true), el.toggle.setAttribute("aria-expanded", "false"))));
+
+  el.form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const request = { name: el.name.value, phone: el.phone.value, note: el.note.value };
+    const found = problems(request);
+    showErrors(found);
+    if (found) {
+      el[Object.keys(found)[0]].focus();
+      return;
+    }
+    el.submit.disabled = true;
+    el.status.textContent = words("callback_sending");
+    const phone = normalisePhone(request.phone);
+    const result = await send({ name: request.name.trim(), phone, note: request.note.trim() });
+    el.submit.disabled = false;
+    if (result.ok) {
+      el.form.reset();
+      el.form.hidden = true;
+      el.toggle.hidden = true;
+      el.status.textContent = words("callback_taken", { phone });
+      el.status.dataset.kind = "ok";
+    } else {
+      el.status.textContent = words(`callback_${result.kind}`);
+      el.status.dataset.kind = "error";
+    }
+  });
+
+  return {
+    /** Offers the form (out of hours, or after no one answered), with why. */
+    offer(reason) {
+      el.offer.hidden = false;
+      el.toggle.hidden = false;
+      doc.getElementById("callback-reason").textContent = words(reason);
+    },
+    open,
+  };
+}
