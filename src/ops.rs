@@ -221,8 +221,10 @@ fn leg_in_words(leg: &[&LogEntry]) -> String {
         .find_map(|e| e.to.as_deref())
         .map_or_else(|| "support".to_owned(), PhoneNumber::abbreviated);
     let last = leg.last().expect("a leg has an event");
+    // A leg reported once (rejected at once) has no ringing time to tell.
     let rang_for = || {
         seconds_between(Some(&leg[0].at), Some(&last.at))
+            .filter(|s| *s > 0)
             .map_or_else(String::new, |s| format!(" for {s} s"))
     };
     let answered = leg.iter().any(|e| e.status == "answered");
