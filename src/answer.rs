@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::config::{AnswerSettings, ConfigError};
 use crate::guard::{Admission, Refusal};
-use crate::hours::{self, ZoneRules};
-use crate::ncco::{self, Ncco, Origin};
+use crate::hours::{Local, ZoneRules};
+use crate::ncco::{self, Caller, Ncco, Origin};
 use crate::ticket::TicketProblem;
 
 /// What Vonage sends to the answer webhook (query string on GET, JSON on
@@ -71,15 +71,25 @@ impl AnswerRequest {
     pub fn caller(&self) -> Option<&str> {
         self.from_user.as_deref().or(self.from.as_deref())
     }
+
+    /// The visitor's language, as the page put it in the call's context
+    /// (`custom_data.lang`); English when absent or not a language code.
+    pub fn language(&self) -> &str {
+        let lang = match &self.custom_data {
+            Some(Value::Object(context)) => context.get("lang").and_then(Value::as_str),
+            _ => None,
+        };
+        crate::speech::language_code(lang)
+    }
 }
 
 /// Whether the line is open as a call comes in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hours {
     Open,
-    /// `next_open`: when it opens again, in words ("Monday at 09:00").
+    /// `next_open`: when it opens again, in the company's zone.
     Closed {
-        next_open: Option<String>,
+        next_open: Option<Local>,
     },
 }
 
@@ -88,9 +98,7 @@ impl Hours {
     pub fn at(settings: &AnswerSettings, rules: &impl ZoneRules, now_ms: i64) -> Self {
         match &settings.hours {
             Some(hours) if !hours.is_open(rules, now_ms) => Hours::Closed {
-                next_open: hours
-                    .next_open(rules, now_ms)
-                    .map(|(_, local)| hours::spoken(local)),
+                next_open: hours.next_open(rules, now_ms).map(|(_, local)| local),
             },
             _ => Hours::Open,
         }
@@ -128,20 +136,23 @@ impl Decision {
         settings: Option<&AnswerSettings>,
         origin: Origin<'_>,
         hours: &Hours,
+        caller: Caller<'_>,
     ) -> Ncco {
+        let speech = caller.speech;
         match (self, settings) {
             (Decision::Connect, Some(settings)) => match hours {
-                Hours::Open => ncco::greet_and_ring(settings, origin),
+                Hours::Open => ncco::greet_and_ring(settings, origin, caller),
                 Hours::Closed { next_open } => ncco::voicemail(
                     settings,
                     origin,
-                    &ncco::closed_voicemail_words(&settings.company_name, next_open.as_deref()),
+                    speech.closed_words(&settings.company_name, *next_open),
+                    speech,
                 ),
             },
             (Decision::Refused(Refusal::LinesBusy | Refusal::ClientLimit), _) => {
-                ncco::say(ncco::LINES_BUSY)
+                ncco::say(&speech.lines_busy, speech)
             }
-            _ => ncco::apology(),
+            _ => ncco::apology(speech),
         }
     }
 
@@ -228,8 +239,13 @@ mod tests {
         ]);
         let settings = c.answer.as_ref().ok();
         let origin = Origin("https://call.example.com");
+        let en = crate::speech::Speech::english();
+        let caller = Caller {
+            speech: &en,
+            lang: "en",
+        };
         let connects = |d: &Decision| {
-            d.ncco(settings, origin, &Hours::Open)
+            d.ncco(settings, origin, &Hours::Open, caller)
                 .iter()
                 .any(|a| matches!(a, Action::Connect { .. }))
         };
@@ -244,7 +260,7 @@ mod tests {
             assert!(!connects(&d), "{d:?}");
         }
         let busy = Decision::Refused(Refusal::LinesBusy);
-        let ncco = busy.ncco(settings, origin, &Hours::Open);
+        let ncco = busy.ncco(settings, origin, &Hours::Open, caller);
         assert!(
             matches!(&ncco[0], Action::Talk { text, .. } if text.contains("all our lines are busy"))
         );
@@ -261,15 +277,27 @@ mod tests {
         assert_eq!(Decision::Connect.reason(), None);
         // Out of hours an admitted call goes to voicemail, dialling no one.
         let closed = Hours::Closed {
-            next_open: Some("Monday at 09:00".into()),
+            next_open: Some(Local {
+                date: crate::time::Date::parse("2026-11-30").unwrap(),
+                minute: 540,
+            }),
         };
-        let ncco = Decision::Connect.ncco(settings, origin, &closed);
+        let ncco = Decision::Connect.ncco(settings, origin, &closed, caller);
         assert!(!ncco.iter().any(|a| matches!(a, Action::Connect { .. })));
         assert!(
             matches!(&ncco[0], Action::Talk { text, .. } if text.contains("We open again on Monday at 09:00"))
         );
         assert!(matches!(&ncco[1], Action::Record { .. }));
         assert_eq!(Decision::Connect.ncco_label(&closed), "voicemail");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_calls_context() {
+        let request = AnswerRequest::from_query([("custom_data", r#"{"ticket":"t","lang":"de"}"#)]);
+        assert_eq!(request.language(), "de");
+        let request = AnswerRequest::from_query([("custom_data", r#"{"lang":"../../x"}"#)]);
+        assert_eq!(request.language(), "en");
+        assert_eq!(AnswerRequest::default().language(), "en");
     }
 
     #[test]

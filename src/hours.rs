@@ -218,24 +218,6 @@ impl OpeningHours {
     }
 }
 
-/// "Monday at 09:00", as a caller is told when the line opens again.
-pub fn spoken(at: Local) -> String {
-    const DAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    format!(
-        "{} at {}",
-        DAYS[usize::from(at.date.weekday().0)],
-        hhmm(at.minute)
-    )
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -345,7 +327,10 @@ pub(crate) mod tests {
         // Friday evening → Saturday 10:00.
         let (at, local) = h.next_open(&London, utc("2026-01-09T18:00:00Z")).unwrap();
         assert_eq!(at, utc("2026-01-10T10:00:00Z"));
-        assert_eq!(spoken(local), "Saturday at 10:00");
+        assert_eq!(
+            crate::speech::Speech::english().when(local),
+            "Saturday at 10:00"
+        );
         // Saturday afternoon → Monday; here Monday the 28th is closed → Tuesday.
         let (at, _) = h.next_open(&London, utc("2026-12-26T15:00:00Z")).unwrap();
         assert_eq!(at, utc("2026-12-29T09:00:00Z"));

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::AnswerSettings;
 use crate::phone::PhoneNumber;
+use crate::speech::{ENGLISH, Speech};
 
 /// NCCO `talk.text` is limited to 1,500 characters (NCCO reference, talk).
 pub const TALK_TEXT_MAX_CHARS: usize = 1500;
@@ -28,8 +29,10 @@ pub const RECORD_TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 3..=7200;
 
 pub const EVENT_PATH: &str = "/webhooks/event";
 pub const RECORDING_PATH: &str = "/webhooks/recording";
-/// The query parameter of a ring-list leg's event URL: the number's place.
+/// The query parameters of a ring-list leg's event URL: the number's
+/// place, and the caller's language when not English.
 pub const RING_PARAM: &str = "ring";
+pub const LANG_PARAM: &str = "lang";
 
 /// The NCCO actions this service uses, typed after Vonage's NCCO reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,45 +76,49 @@ pub enum Endpoint {
 
 pub type Ncco = Vec<Action>;
 
-/// Spoken when the service cannot connect the caller, so Vonage never gets an
-/// error page (which it would read as a failed call with no explanation).
-pub const APOLOGY: &str = "Sorry, we cannot connect your call right now. Please try again later.";
+/// Who is being answered: the words of their language, and its code (a
+/// ring-list leg's event URL carries it, so the next NCCO speaks it too).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub speech: &'a Speech,
+    pub lang: &'a str,
+}
 
-/// Spoken when the caps on concurrent calls or on a client's calls refuse one.
-pub const LINES_BUSY: &str =
-    "Sorry, all our lines are busy right now. Please try again in a few minutes.";
-
-/// Before the beep, when no one answered.
-pub const NO_ANSWER_VOICEMAIL: &str = "Sorry, no one can take your call right now. Please leave a message after the tone, and we will call you back.";
-
-pub fn apology() -> Ncco {
-    say(APOLOGY)
+/// One `talk` in the caller's voice.
+fn talk(text: String, speech: &Speech) -> Action {
+    Action::Talk {
+        text,
+        language: speech.talk_language.clone(),
+    }
 }
 
 /// One `talk` and nothing else: nothing is dialled.
-pub fn say(text: &str) -> Ncco {
-    vec![Action::Talk {
-        text: text.into(),
-        language: None,
-    }]
+pub fn say(text: &str, speech: &Speech) -> Ncco {
+    vec![talk(text.to_owned(), speech)]
 }
 
-/// Before the beep, out of hours.
-pub fn closed_voicemail_words(company: &str, next_open: Option<&str>) -> String {
-    let reopen = next_open
-        .map(|at| format!(" We open again on {at}."))
-        .unwrap_or_default();
-    format!(
-        "Thank you for calling {company}. We are closed right now.{reopen} Please leave a message after the tone, and we will call you back."
-    )
+/// Spoken when the service cannot connect the caller, so Vonage never gets
+/// an error page (which it would read as a failed call with no explanation).
+pub fn apology(speech: &Speech) -> Ncco {
+    say(&speech.apology, speech)
 }
 
 /// Where this worker is reached (`scheme://host`), for the URLs Vonage calls back.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin<'a>(pub &'a str);
 
-fn ring_leg(settings: &AnswerSettings, origin: Origin<'_>, index: usize) -> Option<Action> {
+fn ring_leg(
+    settings: &AnswerSettings,
+    origin: Origin<'_>,
+    index: usize,
+    lang: &str,
+) -> Option<Action> {
     let number: &PhoneNumber = settings.destinations.get(index)?;
+    let lang = if lang == ENGLISH {
+        String::new()
+    } else {
+        format!("&{LANG_PARAM}={lang}")
+    };
     Some(Action::Connect {
         from: settings.support_number.as_str().to_owned(),
         endpoint: vec![Endpoint::Phone {
@@ -120,30 +127,39 @@ fn ring_leg(settings: &AnswerSettings, origin: Origin<'_>, index: usize) -> Opti
         event_type: Some("synchronous".into()),
         timeout: Some(settings.ring_seconds),
         event_url: Some(vec![format!(
-            "{}{EVENT_PATH}?{RING_PARAM}={index}",
+            "{}{EVENT_PATH}?{RING_PARAM}={index}{lang}",
             origin.0
         )]),
     })
 }
 
 /// An admitted call in opening hours: the greeting, then the first number.
-pub fn greet_and_ring(settings: &AnswerSettings, origin: Origin<'_>) -> Ncco {
-    let mut ncco = say(&settings.greeting);
-    ncco.extend(ring_leg(settings, origin, 0));
+pub fn greet_and_ring(settings: &AnswerSettings, origin: Origin<'_>, caller: Caller<'_>) -> Ncco {
+    let mut ncco = vec![talk(
+        settings.greeting_for(caller.lang, caller.speech),
+        caller.speech,
+    )];
+    ncco.extend(ring_leg(settings, origin, 0, caller.lang));
     ncco
 }
 
 /// `talk` the words, then record the caller's message.
-pub fn voicemail(settings: &AnswerSettings, origin: Origin<'_>, words: &str) -> Ncco {
-    let mut ncco = say(words);
-    ncco.push(Action::Record {
-        beep_start: true,
-        end_on_silence: RECORD_END_ON_SILENCE_SECONDS,
-        time_out: settings.voicemail_seconds,
-        format: "mp3".into(),
-        event_url: vec![format!("{}{RECORDING_PATH}", origin.0)],
-    });
-    ncco
+pub fn voicemail(
+    settings: &AnswerSettings,
+    origin: Origin<'_>,
+    words: String,
+    speech: &Speech,
+) -> Ncco {
+    vec![
+        talk(words, speech),
+        Action::Record {
+            beep_start: true,
+            end_on_silence: RECORD_END_ON_SILENCE_SECONDS,
+            time_out: settings.voicemail_seconds,
+            format: "mp3".into(),
+            event_url: vec![format!("{}{RECORDING_PATH}", origin.0)],
+        },
+    ]
 }
 
 /// The statuses after which a ringing number is given up on (Voice API
@@ -163,13 +179,19 @@ pub fn after_ring(
     origin: Origin<'_>,
     index: usize,
     status: &str,
+    caller: Caller<'_>,
 ) -> Option<Ncco> {
     if !rang_out(status) {
         return None;
     }
-    Some(match ring_leg(settings, origin, index + 1) {
+    Some(match ring_leg(settings, origin, index + 1, caller.lang) {
         Some(next) => vec![next],
-        None => voicemail(settings, origin, NO_ANSWER_VOICEMAIL),
+        None => voicemail(
+            settings,
+            origin,
+            caller.speech.no_answer_words(),
+            caller.speech,
+        ),
     })
 }
 
@@ -191,9 +213,21 @@ mod tests {
 
     const ORIGIN: Origin<'static> = Origin("https://call.example.com");
 
+    fn english() -> Speech {
+        Speech::english()
+    }
+
     #[test]
     fn an_admitted_call_is_greeted_then_rings_the_first_number_synchronously() {
-        let ncco = greet_and_ring(&settings("447700900001,447700900002"), ORIGIN);
+        let en = english();
+        let ncco = greet_and_ring(
+            &settings("447700900001,447700900002"),
+            ORIGIN,
+            Caller {
+                speech: &en,
+                lang: "en",
+            },
+        );
         assert_eq!(
             serde_json::to_value(&ncco).unwrap(),
             serde_json::json!([
@@ -207,8 +241,13 @@ mod tests {
     #[test]
     fn a_number_that_rings_out_hands_over_to_the_next_then_to_voicemail() {
         let s = settings("447700900001,447700900002");
+        let en = english();
+        let caller = Caller {
+            speech: &en,
+            lang: "en",
+        };
         for status in ["unanswered", "busy", "timeout", "rejected", "failed"] {
-            let next = after_ring(&s, ORIGIN, 0, status).unwrap();
+            let next = after_ring(&s, ORIGIN, 0, status, caller).unwrap();
             assert!(
                 matches!(&next[..], [Action::Connect { endpoint, event_url: Some(url), .. }]
                 if endpoint == &vec![Endpoint::Phone { number: "447700900002".into() }] && url[0].ends_with("?ring=1")),
@@ -216,10 +255,13 @@ mod tests {
             );
         }
         for status in ["started", "ringing", "answered", "completed"] {
-            assert!(after_ring(&s, ORIGIN, 0, status).is_none(), "{status}");
+            assert!(
+                after_ring(&s, ORIGIN, 0, status, caller).is_none(),
+                "{status}"
+            );
         }
-        let last = after_ring(&s, ORIGIN, 1, "busy").unwrap();
-        assert!(matches!(&last[0], Action::Talk { text, .. } if text == NO_ANSWER_VOICEMAIL));
+        let last = after_ring(&s, ORIGIN, 1, "busy", caller).unwrap();
+        assert!(matches!(&last[0], Action::Talk { text, .. } if *text == en.no_answer_words()));
         assert_eq!(
             serde_json::to_value(&last[1]).unwrap(),
             serde_json::json!({"action": "record", "beepStart": true, "endOnSilence": 3, "timeOut": 120, "format": "mp3",
@@ -228,18 +270,31 @@ mod tests {
     }
 
     #[test]
-    fn closed_words_say_when_the_line_opens() {
+    fn another_language_speaks_in_its_voice_and_keeps_its_language_down_the_ring_list() {
+        let s = settings("447700900001,447700900002");
+        let german = Speech::from_file(include_str!("../site/i18n/de.json")).unwrap();
+        let caller = Caller {
+            speech: &german,
+            lang: "de",
+        };
+        let ncco = greet_and_ring(&s, ORIGIN, caller);
         assert_eq!(
-            closed_voicemail_words("Acme", Some("Monday at 09:00")),
-            "Thank you for calling Acme. We are closed right now. We open again on Monday at 09:00. Please leave a message after the tone, and we will call you back."
+            serde_json::to_value(&ncco[0]).unwrap(),
+            serde_json::json!({"action": "talk", "text": "Vielen Dank für Ihren Anruf beim Support von Acme. Wir verbinden Sie jetzt.", "language": "de-DE"})
         );
+        assert!(
+            matches!(&ncco[1], Action::Connect { event_url: Some(url), .. } if url[0].ends_with("?ring=0&lang=de"))
+        );
+        let last = after_ring(&s, ORIGIN, 1, "busy", caller).unwrap();
+        assert!(matches!(&last[0], Action::Talk { language: Some(l), .. } if l == "de-DE"));
     }
 
     #[test]
     fn an_apology_dials_no_one() {
+        let en = english();
         assert_eq!(
-            serde_json::to_string(&apology()).unwrap(),
-            format!(r#"[{{"action":"talk","text":"{APOLOGY}"}}]"#)
+            serde_json::to_string(&apology(&en)).unwrap(),
+            format!(r#"[{{"action":"talk","text":"{}"}}]"#, en.apology)
         );
     }
 }

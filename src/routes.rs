@@ -6,6 +6,9 @@ use crate::log::key::is_vonage_id;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// The page (`/`), also the embed's call panel: its headers follow the
+    /// configuration (which sites may frame it).
+    Page,
     Health,
     /// The page's branding and settings (no secrets).
     PageConfig,
@@ -13,6 +16,8 @@ pub enum Route {
     Auth {
         user: Option<String>,
     },
+    /// A CORS preflight for `/auth` from an allowed site.
+    AuthPreflight,
     Answer,
     Event,
     /// A voicemail's `record` action reports its recording here.
@@ -40,6 +45,7 @@ pub enum Route {
 pub enum Method {
     Get,
     Post,
+    Options,
     Other,
 }
 
@@ -48,6 +54,7 @@ impl Method {
         match method {
             "GET" => Self::Get,
             "POST" => Self::Post,
+            "OPTIONS" => Self::Options,
             _ => Self::Other,
         }
     }
@@ -61,7 +68,11 @@ const POST: &str = "POST";
 /// method are 405 with the methods that would work.
 pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if method == Method::Options && segments == ["auth"] {
+        return Ok(Route::AuthPreflight);
+    }
     let (route, allow) = match segments.as_slice() {
+        [""] | ["index.html"] => (Route::Page, GET),
         ["healthz"] => (Route::Health, GET),
         ["config.json"] => (Route::PageConfig, GET),
         ["auth"] => (Route::Auth { user: None }, GET),
@@ -121,7 +132,7 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
     let allowed = match method {
         Method::Get => allow.contains(GET),
         Method::Post => allow.contains(POST),
-        Method::Other => false,
+        Method::Options | Method::Other => false,
     };
     if allowed {
         Ok(route)
@@ -138,6 +149,13 @@ mod tests {
     #[test]
     fn known_routes_resolve() {
         assert_eq!(resolve(Get, "/healthz"), Ok(Route::Health));
+        assert_eq!(resolve(Get, "/"), Ok(Route::Page));
+        assert_eq!(resolve(Get, "/index.html"), Ok(Route::Page));
+        assert_eq!(resolve(Options, "/auth"), Ok(Route::AuthPreflight));
+        assert_eq!(
+            resolve(Options, "/webhooks/event"),
+            Err(AppError::MethodNotAllowed { allow: "GET, POST" })
+        );
         assert_eq!(resolve(Get, "/auth"), Ok(Route::Auth { user: None }));
         assert_eq!(
             resolve(Get, "/auth/supportuser"),
@@ -194,7 +212,6 @@ mod tests {
     #[test]
     fn unknown_paths_are_not_found() {
         for path in [
-            "/",
             "/nope",
             "/auth/a/b",
             "/auth/",

@@ -1,11 +1,25 @@
 // Wires the page: the Vonage Client SDK (loaded by the <script> before this
-// module), our /auth, the microphone, and the view.
+// module), our /auth, the microphone, the view, the visitor's language and,
+// when the page is the embed's call panel, the host page's call button.
 import { createCallController } from "./call-controller.js";
 import { createCallbackForm } from "./callback-form.js";
-import { words } from "./messages.js";
+import { applyWords, candidates, loadLanguage, useWords } from "./i18n.js";
 import { formatNextOpen, msUntil, weekLines } from "./opening.js";
 import { fetchToken } from "./token-client.js";
 import { createView } from "./view.js";
+
+const params = new URLSearchParams(location.search);
+/** The embed's panel: framed by an allowed site, which passes its origin as `host`. */
+const host = params.get("embed") === "1" && window.parent !== window ? originOf(params.get("host")) : null;
+
+function originOf(value) {
+  try {
+    const url = new URL(value);
+    return url.origin === value ? value : null;
+  } catch {
+    return null;
+  }
+}
 
 async function requestMicrophone() {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
@@ -22,15 +36,65 @@ function createClient() {
   return new sdk.VonageClient();
 }
 
+const fetchConfig = () =>
+  fetch("/config.json", { headers: { accept: "application/json" } })
+    .then((res) => (res.ok ? res.json() : null))
+    .catch(() => null);
+
+/** The host page's button opened the panel: the keyboard continues here, on Call now once it is ready. */
+let focusWanted = false;
+function takeFocus() {
+  const button = document.getElementById("call-button");
+  if (!button.disabled) {
+    button.focus();
+    focusWanted = false;
+  } else if (!document.activeElement || document.activeElement === document.body) {
+    document.getElementById("title").focus();
+  }
+}
+if (host) {
+  document.documentElement.classList.add("embedded");
+  window.addEventListener("message", (event) => {
+    if (event.origin !== host || event.source !== window.parent) return;
+    if (event.data?.type !== "edge-click-to-call:focus") return;
+    focusWanted = true;
+    if (document.readyState !== "loading") takeFocus();
+  });
+  // Escape closes the panel from inside it too.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") window.parent.postMessage({ type: "edge-click-to-call:escape" }, host);
+  });
+}
+const [language, firstConfig] = await Promise.all([
+  loadLanguage(candidates(params.get("lang"), navigator.languages)),
+  fetchConfig(),
+]);
+useWords(language.page);
+let company = firstConfig?.company_name ?? document.querySelector("[data-company]").textContent;
+
+function applyCompany() {
+  applyWords(document, language.lang, { company });
+  for (const node of document.querySelectorAll("[data-company]")) node.textContent = company;
+  view.setCompany(company);
+}
+
 const view = createView(document);
+const callback = createCallbackForm(document);
+/** Tells the host page's button what the call is doing (only to that origin). */
+function report(state) {
+  view.render(state);
+  if (focusWanted) takeFocus();
+  if (host) window.parent.postMessage({ type: "edge-click-to-call:state", state: state.name }, host);
+}
 const controller = createCallController({
   createClient,
   fetchToken: () => fetchToken(),
   requestMicrophone,
-  onChange: view.render,
+  // The answer webhook speaks the visitor's language (custom_data.lang).
+  callContext: () => ({ lang: language.lang }),
+  onChange: report,
 });
-
-const callback = createCallbackForm(document, words);
+applyCompany();
 
 view.onPress(() => controller.press());
 view.onRetry(() => controller.retry());
@@ -38,24 +102,24 @@ view.onMissed(() => callback.offer("offer_missed"));
 window.addEventListener("online", () => controller.retry());
 
 let recheck = null;
-/** Branding and opening hours; out of hours, re-checked when the line opens. */
-async function loadConfig() {
-  const config = await fetch("/config.json", { headers: { accept: "application/json" } })
-    .then((res) => (res.ok ? res.json() : null))
-    .catch(() => null);
+/** Opening hours; out of hours, re-checked when the line opens. */
+function showHours(config) {
   if (!config) return;
-  if (config.company_name) view.setCompany(config.company_name);
-  const hours = { lines: weekLines(config.hours), zone: config.timezone };
+  if (config.company_name && config.company_name !== company) {
+    company = config.company_name;
+    applyCompany();
+  }
+  const hours = { lines: weekLines(config.hours, language.lang), zone: config.timezone };
   if (config.open === false) {
-    view.setClosed({ when: config.next_open ? formatNextOpen(config.next_open) : null }, hours);
+    view.setClosed({ when: config.next_open ? formatNextOpen(config.next_open, { locale: language.lang }) : null }, hours);
     callback.offer("offer_closed");
     clearTimeout(recheck);
     const wait = msUntil(config.next_open);
-    if (wait != null) recheck = setTimeout(loadConfig, wait);
+    if (wait != null) recheck = setTimeout(async () => showHours(await fetchConfig()), wait);
   } else {
     view.setClosed(null, hours);
   }
 }
-loadConfig();
+showHours(firstConfig);
 
 controller.start();

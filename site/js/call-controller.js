@@ -29,6 +29,8 @@ export function createCallController({
   schedule = (fn, ms) => setTimeout(fn, ms),
   cancel = (id) => clearTimeout(id),
   onChange = () => {},
+  /** More of the call's context for the answer webhook (e.g. the visitor's language). */
+  callContext = () => ({}),
 }) {
   let client = null;
   let state = { name: "connecting" };
@@ -157,7 +159,7 @@ export function createCallController({
     let callId;
     try {
       // The answer webhook reads the ticket from the call's custom_data.
-      callId = await client.serverCall({ ticket });
+      callId = await client.serverCall({ ticket, ...callContext() });
     } catch (e) {
       fail("call_failed", vonageError(e));
       return;

@@ -1,6 +1,7 @@
 // The callback request form: a name, a phone number in international form,
 // an optional note. Checked here as the worker checks it (POST /callbacks),
 // so most mistakes are caught before sending; the worker's answer decides.
+import { t } from "./i18n.js";
 
 export const NAME_MAX = 100;
 export const NOTE_MAX = 500;
@@ -42,9 +43,10 @@ export async function sendCallback(request, fetchImpl = globalThis.fetch.bind(gl
 
 /**
  * Wires the form in `doc`: shows it when asked, checks it, sends it, says
- * what happened. `words(key, vars)` gives every sentence.
+ * what happened, in the visitor's language.
  */
-export function createCallbackForm(doc, words, send = sendCallback) {
+export function createCallbackForm(doc, send = sendCallback) {
+  const words = (key, vars) => t(`callback.${key}`, vars);
   const el = {
     offer: doc.getElementById("callback-offer"),
     toggle: doc.getElementById("callback-toggle"),
@@ -83,7 +85,7 @@ export function createCallbackForm(doc, words, send = sendCallback) {
       return;
     }
     el.submit.disabled = true;
-    el.status.textContent = words("callback_sending");
+    el.status.textContent = words("sending");
     const phone = normalisePhone(request.phone);
     const result = await send({ name: request.name.trim(), phone, note: request.note.trim() });
     el.submit.disabled = false;
@@ -91,10 +93,10 @@ export function createCallbackForm(doc, words, send = sendCallback) {
       el.form.reset();
       el.form.hidden = true;
       el.toggle.hidden = true;
-      el.status.textContent = words("callback_taken", { phone });
+      el.status.textContent = words("taken", { phone });
       el.status.dataset.kind = "ok";
     } else {
-      el.status.textContent = words(`callback_${result.kind}`);
+      el.status.textContent = words(result.kind);
       el.status.dataset.kind = "error";
     }
   });

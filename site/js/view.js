@@ -1,6 +1,7 @@
 // Renders a controller state into the page. The only module that touches the DOM of the call card.
 import { buttonAction } from "./call-controller.js";
-import { describe, describeLastCall, words } from "./messages.js";
+import { describe, describeLastCall } from "./messages.js";
+import { t } from "./i18n.js";
 import { formatDuration } from "./format.js";
 
 /** Endings after which the visitor is offered a callback. */
@@ -20,7 +21,7 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
     hoursList: doc.getElementById("hours-list"),
     hoursZone: doc.getElementById("hours-zone"),
   };
-  let company = "our";
+  let company = "";
   let ticker = null;
   /** Out of hours: `{ when }` (the next opening in the visitor's words). */
   let closed = null;
@@ -42,7 +43,7 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
 
     const action = buttonAction(state);
     const hangup = action === "hangup" || (state.name === "calling" && !state.callId);
-    el.label.textContent = words(hangup ? "hangup_button" : closed ? "voicemail_button" : "call_button");
+    el.label.textContent = t(hangup ? "button.hangup" : closed ? "button.voicemail" : "button.call");
     el.button.dataset.action = hangup ? "hangup" : "call";
     const hadFocus = doc.activeElement === el.button || doc.activeElement === el.retry;
     // While a call is being placed the button only waits for its call id:
@@ -73,8 +74,7 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
     render,
     setCompany(name) {
       company = name;
-      for (const node of doc.querySelectorAll("[data-company]")) node.textContent = name;
-      doc.title = `Call ${name} support`;
+      if (lastState) render(lastState);
     },
     /** Out of hours (or open again with `null`): the button leaves a voicemail. */
     setClosed(info, { lines = [], zone = null } = {}) {
@@ -91,7 +91,7 @@ export function createView(doc = document, { now = () => Date.now() } = {}) {
           return row;
         }),
       );
-      el.hoursZone.textContent = zone ? words("hours_zone", { zone }) : "";
+      el.hoursZone.textContent = zone ? t("hours.zone", { zone }) : "";
       if (lastState) render(lastState);
     },
     /** Called when a call ends with no one answering. */

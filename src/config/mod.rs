@@ -67,6 +67,8 @@ impl std::error::Error for ConfigError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageSettings {
     pub company_name: String,
+    /// Sites that may embed the call button (frame the panel): `ALLOWED_ORIGINS`.
+    pub embed_origins: Vec<Origin>,
     /// `None`: always open.
     pub hours: Option<OpeningHours>,
 }
@@ -89,7 +91,10 @@ pub struct AuthSettings {
 /// The answer webhook: where a call goes, and what calls may cost.
 #[derive(Debug, Clone)]
 pub struct AnswerSettings {
-    pub greeting: String,
+    /// `GREETING`; `None`: the language file's greeting with the company's name.
+    pub greeting: Option<String>,
+    /// `GREETING_<LANG>` (e.g. `GREETING_DE`), by language code (`de`).
+    pub greetings: Vec<(String, String)>,
     pub company_name: String,
     pub support_number: PhoneNumber,
     /// Tried in order (the ring list); at least one.
@@ -103,6 +108,20 @@ pub struct AnswerSettings {
     pub limits: CallLimits,
     /// Checks the call ticket that must come with every call.
     pub ticket_key: TicketKey,
+}
+
+impl AnswerSettings {
+    /// What a caller hears first: `GREETING_<LANG>`, else (in English)
+    /// `GREETING`, else the language file's greeting with the company's name.
+    pub fn greeting_for(&self, lang: &str, speech: &crate::speech::Speech) -> String {
+        if let Some((_, text)) = self.greetings.iter().find(|(l, _)| l == lang) {
+            return text.clone();
+        }
+        match &self.greeting {
+            Some(text) if lang == crate::speech::ENGLISH => text.clone(),
+            _ => speech.greeting(&self.company_name),
+        }
+    }
 }
 
 /// Playing voicemail: fetching a recording from Vonage for ops.
@@ -299,13 +318,15 @@ impl Config {
     /// Reads every variable through `lookup` (the runtime's vars and secrets),
     /// taking any well-formed time zone name as known.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        Self::from_lookup_with_zones(lookup, |_| true)
+        Self::from_runtime(lookup, &[], |_| true)
     }
 
-    /// As `from_lookup`, asking `zone_known` (the runtime's `Intl`) whether
-    /// `TIMEZONE` names a zone it has rules for.
-    pub fn from_lookup_with_zones(
+    /// As `from_lookup`; `names` are all the variables' names (for the
+    /// per-language `GREETING_<LANG>`), and `zone_known` (the runtime's
+    /// `Intl`) says whether `TIMEZONE` names a zone it has rules for.
+    pub fn from_runtime(
         lookup: impl Fn(&str) -> Option<String>,
+        names: &[String],
         zone_known: impl Fn(&str) -> bool,
     ) -> Self {
         use var::default;
@@ -366,9 +387,33 @@ impl Config {
         );
         let greeting = r.optional(
             var::GREETING,
-            || default::GREETING.to_owned(),
-            text(TALK_TEXT_MAX_CHARS),
+            || None,
+            |raw| text(TALK_TEXT_MAX_CHARS)(raw).map(Some),
         );
+        // GREETING_DE, GREETING_ES...: names are leaked once per isolate so
+        // their errors can name them like every other variable.
+        let mut greetings = Ok(Vec::new());
+        for name in names {
+            let Some(lang) = name.strip_prefix(var::GREETING_PREFIX).filter(|l| {
+                (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_uppercase())
+            }) else {
+                continue;
+            };
+            let name: &'static str = Box::leak(name.clone().into_boxed_str());
+            let parsed = r.optional(
+                name,
+                || None,
+                |raw| text(TALK_TEXT_MAX_CHARS)(raw).map(Some),
+            );
+            greetings = match (greetings, parsed) {
+                (Ok(mut list), Ok(Some(text))) => {
+                    list.push((lang.to_ascii_lowercase(), text));
+                    Ok(list)
+                }
+                (Ok(list), Ok(None)) => Ok(list),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+        }
         let company_name = r.optional(
             var::COMPANY_NAME,
             || default::COMPANY_NAME.to_owned(),
@@ -504,13 +549,14 @@ impl Config {
                 default_user,
                 allowed_users,
                 ttl_seconds: token_ttl?,
-                allowed_origins: allowed_origins?,
+                allowed_origins: allowed_origins.clone()?,
                 ticket_key: ticket_key.clone()?,
             })
         })();
         let answer = (|| {
             Ok(AnswerSettings {
                 greeting: greeting?,
+                greetings: greetings?,
                 company_name: company_name.clone()?,
                 support_number: support_number?,
                 destinations: destinations?,
@@ -556,6 +602,7 @@ impl Config {
             page: (|| {
                 Ok(PageSettings {
                     company_name: company_name?,
+                    embed_origins: allowed_origins.clone()?,
                     hours: opening_hours?,
                 })
             })(),
@@ -761,8 +808,57 @@ pub(crate) mod tests {
             (var::DESTINATION_NUMBER, "447700900001"),
             (var::PRIVATE_KEY, &key),
         ]);
-        assert_eq!(c.answer.unwrap().greeting, var::default::GREETING);
+        assert_eq!(
+            c.answer.unwrap().greeting,
+            None,
+            "the language file's, with the company's name"
+        );
         assert!(c.ops.unwrap().token.is_none());
+    }
+
+    #[test]
+    fn greetings_per_language_come_from_greeting_lang_variables() {
+        let key = crate::key::tests::test_key_pem();
+        let vars = [
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+            (var::PRIVATE_KEY, key.as_str()),
+            (var::COMPANY_NAME, "Globex"),
+            ("GREETING_DE", "Hallo bei Globex!"),
+            ("GREETING_FR", ""),
+        ];
+        let names: Vec<String> = vars
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .chain(["GREETING_lower".into()])
+            .collect();
+        let lookup = |n: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        let c = Config::from_runtime(lookup, &names, |_| true);
+        let answer = c.answer.unwrap();
+        assert_eq!(
+            answer.greetings,
+            vec![("de".to_owned(), "Hallo bei Globex!".to_owned())]
+        );
+        let en = crate::speech::Speech::english();
+        assert_eq!(answer.greeting_for("de", &en), "Hallo bei Globex!");
+        assert_eq!(
+            answer.greeting_for("en", &en),
+            "Thank you for calling Globex support. Transferring you now."
+        );
+        let long = "x".repeat(1501);
+        let c = Config::from_runtime(
+            |n| (n == "GREETING_ES").then(|| long.clone()),
+            &["GREETING_ES".into()],
+            |_| true,
+        );
+        assert_eq!(
+            problem(&c, "GREETING_ES").unwrap(),
+            "GREETING_ES is invalid: expected at most 1500 characters"
+        );
     }
 
     #[test]
@@ -868,12 +964,13 @@ pub(crate) mod tests {
 
     #[test]
     fn opening_hours_need_a_known_zone() {
-        let c = Config::from_lookup_with_zones(
+        let c = Config::from_runtime(
             |n| match n {
                 "OPENING_HOURS" => Some("Mon-Fri 09:00-17:00".into()),
                 "TIMEZONE" => Some("Mars/Olympus_Mons".into()),
                 _ => None,
             },
+            &[],
             |zone| zone != "Mars/Olympus_Mons",
         );
         assert!(

@@ -18,6 +18,8 @@ pub const SIMULATOR_ORIGIN: &str = "SIMULATOR_ORIGIN";
 pub const CLIENT_USER: &str = "CLIENT_USER";
 pub const CLIENT_USERS: &str = "CLIENT_USERS";
 pub const GREETING: &str = "GREETING";
+/// `GREETING_DE`, `GREETING_ES`...: the greeting in one language.
+pub const GREETING_PREFIX: &str = "GREETING_";
 pub const COMPANY_NAME: &str = "COMPANY_NAME";
 pub const TOKEN_TTL: &str = "TOKEN_TTL_SECONDS";
 pub const SIGNATURE_SECRET: &str = "VONAGE_SIGNATURE_SECRET";
@@ -33,7 +35,6 @@ pub const MAX_CALL_MINUTES: &str = "MAX_CALL_MINUTES";
 /// The defaults of the optional variables.
 pub mod default {
     pub const CLIENT_USER: &str = "supportuser";
-    pub const GREETING: &str = "Thank you for calling Acme support. Transferring you now.";
     pub const COMPANY_NAME: &str = "Acme";
     /// Vonage's Client SDK sessions last 15 minutes; a token need not outlive one.
     pub const TOKEN_TTL_SECONDS: u64 = 15 * 60;

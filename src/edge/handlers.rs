@@ -16,19 +16,20 @@ use crate::hours::DayHours;
 use crate::log::LogRecord;
 use crate::log::store::{self, Via};
 use crate::log::summary::{RECORD_STATUS, is_connected_leg, is_final};
-use crate::ncco::{self, RING_PARAM};
+use crate::ncco::{self, LANG_PARAM, RING_PARAM};
 use crate::origin::{self, RequestSite};
 use crate::recording::{self, UrlParts};
 use crate::routes::{self, Method, Route};
 use crate::ticket::{self, ClientKey, TicketProblem};
 use crate::user::UserName;
 use crate::webhook::{self, MAX_BODY_BYTES, Payload};
-use crate::{health, ops, time, token};
+use crate::{embed, health, ops, time, token};
 
 use super::guard;
 use super::http::{self, RequestUrl, header};
 use super::kv::{CallEventsQueue, Kv};
 use super::signer::WebCryptoSigner;
+use super::speech;
 use super::state;
 use super::zone::IntlZones;
 
@@ -68,6 +69,7 @@ pub fn handle_now(req: &Request, env: &Env) -> Handling {
         Route::PageConfig => {
             Handling::Now(page_config(&state::config(env)).unwrap_or_else(|e| http::error(&e)))
         }
+        Route::AuthPreflight => Handling::Now(auth_preflight(req, &url, &state::config(env))),
         route => Handling::Later(route, url, method),
     }
 }
@@ -85,6 +87,7 @@ pub async fn handle_later(
         // Each route's future is its own function in the wasm, compiled only
         // when that route is first taken: one state machine for all routes
         // made every cold isolate compile all of them on its first request.
+        Route::Page => boxed(page(&req, &config, &env)).await,
         Route::Auth { user } => boxed(auth(&req, &url, &config, &env, user.as_deref())).await,
         Route::Answer => boxed(answer(&req, method, &url, &config, env, &ctx)).await,
         // A recording event is an event of its call like any other.
@@ -101,7 +104,9 @@ pub async fn handle_later(
         Route::OpsCalls => boxed(ops_calls(&req, &url, &config, &env)).await,
         Route::OpsCall { call_id } => boxed(ops_call(&req, &url, &config, &env, &call_id)).await,
         Route::OpsDeadLetters => boxed(ops_dead_letters(&req, &config, &env)).await,
-        Route::Health | Route::PageConfig => unreachable!("answered by handle_now"),
+        Route::Health | Route::PageConfig | Route::AuthPreflight => {
+            unreachable!("answered by handle_now")
+        }
     };
     result.unwrap_or_else(|e| http::error(&e))
 }
@@ -155,6 +160,8 @@ fn health_report(req: &Request, config: &Config, env: &Env) -> Response {
 #[derive(Serialize)]
 struct PageConfig<'a> {
     company_name: &'a str,
+    /// Sites the call button may be embedded in (the embed checks its host).
+    embed_origins: Vec<&'a str>,
     /// Whether calls are taken now.
     open: bool,
     /// When closed: the next opening, an RFC 3339 instant (the page shows
@@ -171,9 +178,11 @@ struct PageConfig<'a> {
 fn page_config(config: &Config) -> Result<Response, AppError> {
     let page = settings(&config.page)?;
     let now = now_ms() as i64;
+    let embed_origins = page.embed_origins.iter().map(|o| o.as_str()).collect();
     let view = match &page.hours {
         None => PageConfig {
             company_name: &page.company_name,
+            embed_origins,
             open: true,
             next_open: None,
             timezone: None,
@@ -184,6 +193,7 @@ fn page_config(config: &Config) -> Result<Response, AppError> {
             let open = hours.is_open(&IntlZones, now);
             PageConfig {
                 company_name: &page.company_name,
+                embed_origins,
                 open,
                 next_open: (!open)
                     .then(|| hours.next_open(&IntlZones, now))
@@ -195,7 +205,64 @@ fn page_config(config: &Config) -> Result<Response, AppError> {
             }
         }
     };
-    Ok(http::json(200, &view))
+    // Public and the same for every site: the embed reads it from its host page.
+    Ok(http::json_with(
+        200,
+        &view,
+        &[("Access-Control-Allow-Origin", "*".into())],
+    ))
+}
+
+/// The page from the assets, with headers that follow the configuration:
+/// only the sites in `ALLOWED_ORIGINS` may frame it (the embed's panel).
+/// A configuration problem leaves it unframable.
+async fn page(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
+    let allowed = config
+        .page
+        .as_ref()
+        .map(|p| p.embed_origins.as_slice())
+        .unwrap_or_default();
+    let assets = js_sys::Reflect::get(env.as_ref(), &"ASSETS".into())
+        .ok()
+        .filter(wasm_bindgen::JsValue::is_object)
+        .ok_or(AppError::NotFound)?;
+    let fetch: js_sys::Function = js_sys::Reflect::get(&assets, &"fetch".into())
+        .ok()
+        .and_then(|f| wasm_bindgen::JsCast::dyn_into(f).ok())
+        .ok_or(AppError::Internal)?;
+    let promise: js_sys::Promise = fetch
+        .call1(&assets, req)
+        .map_err(|_| AppError::Internal)?
+        .into();
+    let response: Response = wasm_bindgen::JsCast::unchecked_into(
+        wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(|_| AppError::Internal)?,
+    );
+    http::with_headers(&response, &embed::page_headers(allowed))
+}
+
+/// Allowed sites may call `/auth` from their own pages' scripts.
+fn auth_preflight(req: &Request, url: &RequestUrl, config: &Config) -> Response {
+    let allowed = config
+        .auth
+        .as_ref()
+        .map(|a| a.allowed_origins.as_slice())
+        .unwrap_or_default();
+    let origin = header(req, "Origin");
+    match embed::cors_origin(origin.as_deref(), url.origin(), allowed) {
+        Some(origin) => http::empty(
+            204,
+            &[
+                ("Access-Control-Allow-Origin", origin.to_owned()),
+                ("Access-Control-Allow-Methods", "GET".into()),
+                ("Access-Control-Allow-Headers", "Accept".into()),
+                ("Access-Control-Max-Age", "600".into()),
+                ("Vary", "Origin".into()),
+            ],
+        ),
+        None => http::error(&AppError::CrossSite),
+    }
 }
 
 async fn auth(
@@ -243,7 +310,17 @@ async fn auth(
         now,
         ticket_jti,
     );
-    Ok(http::json(200, &minted.with_ticket(ticket)))
+    // Across origins (an allowed site's own script), CORS echoes exactly
+    // that site; the answer varies with Origin either way.
+    let mut headers = vec![("Vary", "Origin".to_owned())];
+    if let Some(origin) = embed::cors_origin(
+        origin_header.as_deref(),
+        url.origin(),
+        &settings.allowed_origins,
+    ) {
+        headers.push(("Access-Control-Allow-Origin", origin.to_owned()));
+    }
+    Ok(http::json_with(200, &minted.with_ticket(ticket), &headers))
 }
 
 /// Per client IP, when the binding is configured. A limiter that errors lets
@@ -331,7 +408,13 @@ async fn answer(
         (Decision::Connect, Ok(settings)) => Hours::at(settings, &IntlZones, now_ms() as i64),
         _ => Hours::Open,
     };
-    let ncco = decision.ncco(settings.ok(), ncco::Origin(url.origin()), &hours);
+    let lang = request.language();
+    let words = speech::load(&env, url.origin(), lang).await;
+    let caller = ncco::Caller {
+        speech: &words,
+        lang,
+    };
+    let ncco = decision.ncco(settings.ok(), ncco::Origin(url.origin()), &hours, caller);
     if let Some(record) = LogRecord::of_answer(&request, &decision, &hours, now_ms()) {
         // Recording the answer must neither delay nor fail it.
         let store = log_store(config, &env);
@@ -437,7 +520,7 @@ async fn event(
     }
     // A ring-list leg's event (its connect is synchronous): when the number
     // rang out, the answer is the NCCO that tries the next, or voicemail.
-    if let Some(next) = next_in_ring_list(url, config, &record.entry.status) {
+    if let Some(next) = next_in_ring_list(url, config, env, &record.entry.status).await {
         return Ok(http::json(200, &next));
     }
     Ok(http::json(
@@ -450,16 +533,31 @@ async fn event(
     ))
 }
 
-fn next_in_ring_list(url: &RequestUrl, config: &Config, status: &str) -> Option<ncco::Ncco> {
-    let index = url
-        .query_pairs()
-        .into_iter()
-        .find(|(k, _)| k == RING_PARAM)?
-        .1
-        .parse::<usize>()
-        .ok()?;
+async fn next_in_ring_list(
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+    status: &str,
+) -> Option<ncco::Ncco> {
+    if !ncco::rang_out(status) {
+        return None;
+    }
+    let pairs = url.query_pairs();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let index = param(RING_PARAM)?.parse::<usize>().ok()?;
+    let lang = crate::speech::language_code(param(LANG_PARAM));
     let settings = config.answer.as_ref().ok()?;
-    ncco::after_ring(settings, ncco::Origin(url.origin()), index, status)
+    let words = speech::load(env, url.origin(), lang).await;
+    let caller = ncco::Caller {
+        speech: &words,
+        lang,
+    };
+    ncco::after_ring(settings, ncco::Origin(url.origin()), index, status, caller)
 }
 
 #[derive(Serialize)]

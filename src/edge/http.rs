@@ -73,10 +73,47 @@ fn respond(status: u16, body: &str, extra_headers: &[(&'static str, String)]) ->
 
 /// A JSON body.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
+    json_with(status, value, &[])
+}
+
+/// A JSON body with more headers (CORS).
+pub fn json_with<T: Serialize>(
+    status: u16,
+    value: &T,
+    headers: &[(&'static str, String)],
+) -> Response {
     match serde_json::to_string(value) {
-        Ok(body) => respond(status, &body, &[]),
+        Ok(body) => respond(status, &body, headers),
         Err(_) => error(&AppError::Internal),
     }
+}
+
+/// A response with no body and these headers (a CORS preflight).
+pub fn empty(status: u16, headers: &[(&'static str, String)]) -> Response {
+    let out = Headers::new().expect("Headers can be constructed");
+    for (name, value) in headers {
+        let _ = out.set(name, value);
+    }
+    Response::new_with_opt_str_and_init(None, &new_init(status, &out))
+        .expect("an empty body and a plain init make a Response")
+}
+
+/// `response` as it is, with `headers` set over its own.
+pub fn with_headers(
+    response: &Response,
+    headers: &[(&'static str, String)],
+) -> Result<Response, AppError> {
+    let out = Headers::new_with_headers(&response.headers()).map_err(|_| AppError::Internal)?;
+    for (name, value) in headers {
+        let _ = out.set(name, value);
+    }
+    if !headers.iter().any(|(name, _)| *name == "X-Frame-Options") {
+        let _ = out.delete("X-Frame-Options");
+    }
+    let init = new_init(response.status(), &out);
+    init.set_status_text(&response.status_text());
+    Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)
+        .map_err(|_| AppError::Internal)
 }
 
 pub fn error(err: &AppError) -> Response {

@@ -17,6 +17,8 @@ mod http;
 mod kv;
 pub mod signer;
 #[cfg(feature = "entry")]
+mod speech;
+#[cfg(feature = "entry")]
 mod state;
 #[cfg(feature = "entry")]
 mod zone;

@@ -6,6 +6,7 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use worker::{Env, console_log};
 
 use crate::config::{Config, var};
@@ -17,8 +18,16 @@ thread_local! {
 pub fn config(env: &Env) -> Rc<Config> {
     CONFIG.with(|cell| {
         cell.get_or_init(|| {
-            let config = Config::from_lookup_with_zones(
+            // Every binding's and variable's name, for GREETING_<LANG>.
+            let env_object: &js_sys::Object =
+                AsRef::<wasm_bindgen::JsValue>::as_ref(env).unchecked_ref();
+            let names: Vec<String> = js_sys::Object::keys(env_object)
+                .iter()
+                .filter_map(|name| name.as_string())
+                .collect();
+            let config = Config::from_runtime(
                 |name| env.var(name).ok().map(|v| v.to_string()),
+                &names,
                 super::zone::known,
             );
             announce(&config);

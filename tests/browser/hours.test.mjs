@@ -44,7 +44,7 @@ describe("out of hours", () => {
         await page.locator('.status[data-closed="true"]').waitFor();
         const config = await (await fetch(`${closed.url}/config.json`)).json();
         // What the visitor's browser itself says the instant is, in their zone.
-        const expected = new Intl.DateTimeFormat(undefined, {
+        const expected = new Intl.DateTimeFormat("en", {
           weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone: VISITOR_ZONE,
         }).format(new Date(config.next_open));
         assert.equal(await page.locator("#status-text").textContent(), "We are closed right now.");

@@ -311,9 +311,10 @@ pub fn ncco(body: &str, settings: &Settings) -> Result<Checked, Vec<String>> {
 /// busy" words (`expected` names which).
 pub fn no_connect(body: &str, expected: &str) -> Result<String, Vec<String>> {
     let ncco = parse(body)?;
+    let english = edge_click_to_call::speech::Speech::english();
     let words = match expected {
-        "lines_busy" => edge_click_to_call::ncco::LINES_BUSY,
-        _ => edge_click_to_call::ncco::APOLOGY,
+        "lines_busy" => &english.lines_busy,
+        _ => &english.apology,
     };
     match ncco.as_slice() {
         [Action::Talk { text, .. }] if text == words => {

@@ -1,0 +1,198 @@
+//! What callers hear, in their language.
+//!
+//! The words live with the page's: `site/i18n/<lang>.json`, whose `speech`
+//! part the worker reads (through the assets binding) when a call carries
+//! `custom_data.lang`. Another language is one more file. English is built
+//! in, so the common path reads no file and a missing file still speaks;
+//! a native test holds the built-in English to `site/i18n/en.json`.
+
+use serde::Deserialize;
+
+use crate::hours::Local;
+use crate::ncco::TALK_TEXT_MAX_CHARS;
+
+pub const ENGLISH: &str = "en";
+
+/// The `speech` part of a language file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Speech {
+    /// The `talk` action's `language` (BCP-47, e.g. `de-DE`); `None` for
+    /// Vonage's default voice (en-US).
+    pub talk_language: Option<String>,
+    /// `{company}` is filled in.
+    pub greeting: String,
+    pub closed: String,
+    /// `{when}`: the next opening, as `when` says it.
+    pub reopen: String,
+    pub leave_message: String,
+    pub no_answer: String,
+    pub apology: String,
+    pub lines_busy: String,
+    /// `{day}` and `{time}`.
+    pub when: String,
+    /// Monday first.
+    pub weekdays: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct LanguageFile {
+    speech: Speech,
+}
+
+/// A language code as pages send it (`de`, `es`): two or three lowercase
+/// letters, so it can name a file. Anything else is English.
+pub fn language_code(raw: Option<&str>) -> &str {
+    match raw {
+        Some(code)
+            if (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) =>
+        {
+            code
+        }
+        _ => ENGLISH,
+    }
+}
+
+fn fill(template: &str, name: &str, value: &str) -> String {
+    template.replace(&format!("{{{name}}}"), value)
+}
+
+impl Speech {
+    pub fn english() -> Self {
+        let s = |text: &str| text.to_owned();
+        Self {
+            talk_language: None,
+            greeting: s("Thank you for calling {company} support. Transferring you now."),
+            closed: s("Thank you for calling {company}. We are closed right now."),
+            reopen: s("We open again on {when}."),
+            leave_message: s("Please leave a message after the tone, and we will call you back."),
+            no_answer: s("Sorry, no one can take your call right now."),
+            apology: s("Sorry, we cannot connect your call right now. Please try again later."),
+            lines_busy: s(
+                "Sorry, all our lines are busy right now. Please try again in a few minutes.",
+            ),
+            when: s("{day} at {time}"),
+            weekdays: [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }
+    }
+
+    /// Reads a language file's `speech`; the error says what is wrong.
+    pub fn from_file(json: &str) -> Result<Self, String> {
+        let speech = serde_json::from_str::<LanguageFile>(json)
+            .map_err(|e| format!("not a language file with a `speech` part: {e}"))?
+            .speech;
+        if speech.weekdays.len() != 7 {
+            return Err("`speech.weekdays` must name the 7 days, Monday first".into());
+        }
+        let texts = [
+            &speech.greeting,
+            &speech.closed,
+            &speech.reopen,
+            &speech.leave_message,
+            &speech.no_answer,
+            &speech.apology,
+            &speech.lines_busy,
+        ];
+        if texts
+            .iter()
+            .any(|t| t.trim().is_empty() || t.chars().count() > TALK_TEXT_MAX_CHARS / 3)
+        {
+            return Err("every `speech` sentence must be non-empty and short".into());
+        }
+        Ok(speech)
+    }
+
+    pub fn greeting(&self, company: &str) -> String {
+        fill(&self.greeting, "company", company)
+    }
+
+    /// "Monday at 09:00".
+    pub fn when(&self, at: Local) -> String {
+        let day = &self.weekdays[usize::from(at.date.weekday().0)];
+        let time = format!("{:02}:{:02}", at.minute / 60, at.minute % 60);
+        fill(&fill(&self.when, "day", day), "time", &time)
+    }
+
+    /// Out of hours, before the beep.
+    pub fn closed_words(&self, company: &str, next_open: Option<Local>) -> String {
+        let mut words = fill(&self.closed, "company", company);
+        if let Some(at) = next_open {
+            words.push(' ');
+            words.push_str(&fill(&self.reopen, "when", &self.when(at)));
+        }
+        words.push(' ');
+        words.push_str(&self.leave_message);
+        words
+    }
+
+    /// After the whole ring list, before the beep.
+    pub fn no_answer_words(&self) -> String {
+        format!("{} {}", self.no_answer, self.leave_message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Date;
+
+    const FILES: [(&str, &str); 4] = [
+        ("en", include_str!("../site/i18n/en.json")),
+        ("de", include_str!("../site/i18n/de.json")),
+        ("es", include_str!("../site/i18n/es.json")),
+        ("fr", include_str!("../site/i18n/fr.json")),
+    ];
+
+    #[test]
+    fn the_built_in_english_is_the_english_file() {
+        assert_eq!(Speech::from_file(FILES[0].1).unwrap(), Speech::english());
+    }
+
+    #[test]
+    fn every_language_file_speaks() {
+        for (lang, file) in FILES {
+            let speech = Speech::from_file(file).unwrap_or_else(|e| panic!("{lang}: {e}"));
+            assert!(speech.greeting.contains("{company}"), "{lang}");
+            assert!(speech.reopen.contains("{when}"), "{lang}");
+            assert_eq!(speech.talk_language.is_none(), lang == "en", "{lang}");
+        }
+    }
+
+    #[test]
+    fn the_closed_words_say_when_in_the_callers_language() {
+        let monday = Local {
+            date: Date::parse("2026-11-30").unwrap(),
+            minute: 9 * 60 + 30,
+        };
+        assert_eq!(
+            Speech::english().closed_words("Acme", Some(monday)),
+            "Thank you for calling Acme. We are closed right now. We open again on Monday at 09:30. Please leave a message after the tone, and we will call you back."
+        );
+        let german = Speech::from_file(FILES[1].1).unwrap();
+        assert_eq!(
+            german.closed_words("Acme", Some(monday)),
+            "Vielen Dank für Ihren Anruf bei Acme. Wir haben gerade geschlossen. Wir sind wieder erreichbar am Montag um 09:30 Uhr. Bitte hinterlassen Sie nach dem Signalton eine Nachricht, wir rufen Sie zurück."
+        );
+        assert_eq!(
+            Speech::english().no_answer_words(),
+            "Sorry, no one can take your call right now. Please leave a message after the tone, and we will call you back."
+        );
+    }
+
+    #[test]
+    fn language_codes_name_files_or_fall_back_to_english() {
+        assert_eq!(language_code(Some("de")), "de");
+        assert_eq!(language_code(Some("../x")), "en");
+        assert_eq!(language_code(Some("DE")), "en");
+        assert_eq!(language_code(None), "en");
+    }
+}
