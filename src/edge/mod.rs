@@ -6,6 +6,8 @@
 //! own entry point.
 
 #[cfg(feature = "entry")]
+mod assets;
+#[cfg(feature = "entry")]
 mod consumer;
 #[cfg(feature = "entry")]
 mod guard;

@@ -1,0 +1,189 @@
+//! What ops read: health, the call log, voicemail, callback requests,
+//! dead letters. Everything but the bare health status needs `OPS_TOKEN`.
+
+use web_sys::{Request, Response};
+use worker::{Env, console_error};
+
+use crate::callback;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::log::store::{self, Via};
+use crate::log::summary::RECORD_STATUS;
+use crate::recording::{self, UrlParts};
+use crate::{health, ops, token};
+
+use super::super::guard;
+use super::super::http::{self, RequestUrl, header};
+use super::super::kv::CallEventsQueue;
+use super::super::signer::WebCryptoSigner;
+use super::{AUTH_RATE_LIMITER, authorize_ops, log_store, now_ms, read_failed, settings};
+
+/// The detailed report for ops (their token in `Authorization`), the bare
+/// status for anyone else.
+pub(super) fn health_report(req: &Request, config: &Config, env: &Env) -> Response {
+    let bindings = health::Bindings {
+        event_log: match (log_store(config, env), CallEventsQueue::bind(env)) {
+            (Err(_), _) => "unavailable",
+            (Ok(_), Some(_)) => Via::Queue.as_str(),
+            (Ok(_), None) => Via::Kv.as_str(),
+        },
+        rate_limiting: env.rate_limiter(AUTH_RATE_LIMITER).is_ok(),
+        call_guard: guard::bound(env),
+    };
+    let report = health::report(config, bindings);
+    let is_ops = config
+        .ops
+        .as_ref()
+        .is_ok_and(|ops| ops::authorize(ops, header(req, "Authorization").as_deref()).is_ok());
+    if is_ops {
+        http::json(report.http_status(), &report)
+    } else {
+        http::json(report.http_status(), &report.public())
+    }
+}
+
+pub(super) async fn ops_callbacks(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let store = log_store(config, env)?;
+    let listed = callback::list(&store).await.map_err(read_failed)?;
+    Ok(http::json(200, &listed))
+}
+
+pub(super) async fn ops_callback_done(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+    id: &str,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let store = log_store(config, env)?;
+    let done = callback::mark_done(&store, id, now_ms())
+        .await
+        .map_err(read_failed)?
+        .ok_or(AppError::NotFound)?;
+    Ok(http::json(200, &done))
+}
+
+/// Streams a voicemail from Vonage to ops. The URL comes from the call's
+/// own log (a verified recording event), never from the request, and only
+/// Vonage's API hosts are fetched (`recording::fetchable`): the worker's
+/// application token goes nowhere else.
+pub(super) async fn ops_recording(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+    call_id: &str,
+    recording_id: &str,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let settings = settings(&config.recordings)?;
+    let store = log_store(config, env)?;
+    let (entries, _) =
+        store::entries_of_call(&store, call_id, None, |w| console_error!("event log: {w}"))
+            .await
+            .map_err(read_failed)?;
+    let recording_url = entries
+        .iter()
+        .filter(|e| e.status == RECORD_STATUS)
+        .filter(|e| {
+            e.raw_field("recording_uuid")
+                .is_some_and(|id| id == recording_id)
+        })
+        .find_map(|e| e.raw_field("recording_url")?.as_str().map(str::to_owned))
+        .ok_or(AppError::NotFound)?;
+    let url = web_sys::Url::new(&recording_url)
+        .map_err(|_| AppError::RecordingUnavailable("its URL could not be parsed".into()))?;
+    let (protocol, hostname, port, pathname, username, password) = (
+        url.protocol(),
+        url.hostname(),
+        url.port(),
+        url.pathname(),
+        url.username(),
+        url.password(),
+    );
+    let parts = UrlParts {
+        protocol: &protocol,
+        hostname: &hostname,
+        port: &port,
+        pathname: &pathname,
+        username: &username,
+        password: &password,
+    };
+    if !recording::fetchable(&parts, settings.simulator_origin.as_ref()) {
+        console_error!("recordings: refused to fetch a recording URL outside Vonage's API hosts");
+        return Err(AppError::RecordingUnavailable(
+            "its URL is not on Vonage's API hosts".into(),
+        ));
+    }
+    let mut jti = [0u8; 16];
+    getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
+    let signer = WebCryptoSigner {
+        key: &settings.private_key,
+    };
+    let jwt =
+        token::mint_application_token(&settings.application_id, now_ms() / 1000, jti, &signer)
+            .await?;
+    http::stream_from(&url.href(), &format!("Bearer {jwt}")).await
+}
+
+pub(super) async fn ops_calls(
+    req: &Request,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let pairs = url.query_pairs();
+    let query = ops::ListQuery::parse(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        now_ms(),
+    )?;
+    let store = log_store(config, env)?;
+    let (calls, cursor) = store::calls_of_day(
+        &store,
+        &query.day.to_string(),
+        query.cursor.as_deref(),
+        query.limit,
+    )
+    .await
+    .map_err(read_failed)?;
+    Ok(http::json(200, &ops::call_list(query.day, calls, cursor)))
+}
+
+pub(super) async fn ops_call(
+    req: &Request,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+    call_id: &str,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let store = log_store(config, env)?;
+    let pairs = url.query_pairs();
+    let cursor = pairs
+        .iter()
+        .find(|(k, v)| k == "cursor" && !v.is_empty())
+        .map(|(_, v)| v.as_str());
+    let (entries, next) = store::entries_of_call(&store, call_id, cursor, |w| {
+        console_error!("event log: {w}")
+    })
+    .await
+    .map_err(read_failed)?;
+    let view = ops::call_view(call_id, entries, next).ok_or(AppError::NotFound)?;
+    Ok(http::json(200, &view))
+}
+
+pub(super) async fn ops_dead_letters(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let store = log_store(config, env)?;
+    let letters = store::dead_letters(&store).await.map_err(read_failed)?;
+    Ok(http::json(200, &letters))
+}

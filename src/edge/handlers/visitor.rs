@@ -1,0 +1,218 @@
+//! What the visitor's browser asks for: the page (also the embed's panel),
+//! its settings, tokens and call tickets, callback requests.
+
+use serde::Serialize;
+use web_sys::{Request, Response};
+use worker::{Env, console_error};
+
+use crate::callback::{self, Callback};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::hours::DayHours;
+use crate::origin::{self, RequestSite};
+use crate::ticket::{self, ClientKey};
+use crate::user::UserName;
+use crate::{embed, time, token};
+
+use super::super::assets;
+use super::super::http::{self, RequestUrl, header};
+use super::super::signer::WebCryptoSigner;
+use super::super::zone::IntlZones;
+use super::{AUTH_RATE_LIMITER, CALLBACK_RATE_LIMITER, log_store, now_ms, rate_limit, settings};
+
+#[derive(Serialize)]
+struct PageConfig<'a> {
+    company_name: &'a str,
+    /// Sites the call button may be embedded in (the embed checks its host).
+    embed_origins: Vec<&'a str>,
+    /// Whether calls are taken now.
+    open: bool,
+    /// When closed: the next opening, an RFC 3339 instant (the page shows
+    /// it in the visitor's own zone).
+    next_open: Option<String>,
+    /// The company's zone, in which `hours` are given.
+    timezone: Option<&'a str>,
+    /// The week's opening hours; empty when always open.
+    hours: Vec<DayHours>,
+    closed_dates: Vec<String>,
+}
+
+/// What the page shows that follows configuration. Nothing secret.
+pub(super) fn page_config(config: &Config) -> Result<Response, AppError> {
+    let page = settings(&config.page)?;
+    let now = now_ms() as i64;
+    let embed_origins = page.embed_origins.iter().map(|o| o.as_str()).collect();
+    let view = match &page.hours {
+        None => PageConfig {
+            company_name: &page.company_name,
+            embed_origins,
+            open: true,
+            next_open: None,
+            timezone: None,
+            hours: Vec::new(),
+            closed_dates: Vec::new(),
+        },
+        Some(hours) => {
+            let open = hours.is_open(&IntlZones, now);
+            PageConfig {
+                company_name: &page.company_name,
+                embed_origins,
+                open,
+                next_open: (!open)
+                    .then(|| hours.next_open(&IntlZones, now))
+                    .flatten()
+                    .map(|(at, _)| time::rfc3339_ms(at as u64)),
+                timezone: Some(&hours.zone),
+                hours: hours.week_view(),
+                closed_dates: hours.closed_dates.iter().map(ToString::to_string).collect(),
+            }
+        }
+    };
+    // Public and the same for every site: the embed reads it from its host page.
+    Ok(http::json_with(
+        200,
+        &view,
+        &[("Access-Control-Allow-Origin", "*".into())],
+    ))
+}
+
+/// The page from the assets, with headers that follow the configuration:
+/// only the sites in `ALLOWED_ORIGINS` may frame it (the embed's panel).
+/// A configuration problem leaves it unframable.
+pub(super) async fn page(req: &Request, config: &Config, env: &Env) -> Result<Response, AppError> {
+    let allowed = config
+        .page
+        .as_ref()
+        .map(|p| p.embed_origins.as_slice())
+        .unwrap_or_default();
+    let response = assets::fetch(env, req).await.map_err(|why| {
+        console_error!("page: {why}");
+        AppError::Internal
+    })?;
+    http::with_headers(&response, &embed::page_headers(allowed))
+}
+
+/// Allowed sites may call `/auth` from their own pages' scripts.
+pub(super) fn auth_preflight(req: &Request, url: &RequestUrl, config: &Config) -> Response {
+    let allowed = config
+        .auth
+        .as_ref()
+        .map(|a| a.allowed_origins.as_slice())
+        .unwrap_or_default();
+    let origin = header(req, "Origin");
+    match embed::cors_origin(origin.as_deref(), url.origin(), allowed) {
+        Some(origin) => http::empty(
+            204,
+            &[
+                ("Access-Control-Allow-Origin", origin.to_owned()),
+                ("Access-Control-Allow-Methods", "GET".into()),
+                ("Access-Control-Allow-Headers", "Accept".into()),
+                ("Access-Control-Max-Age", "600".into()),
+                ("Vary", "Origin".into()),
+            ],
+        ),
+        None => http::error(&AppError::CrossSite),
+    }
+}
+
+pub(super) async fn auth(
+    req: &Request,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+    requested: Option<&str>,
+) -> Result<Response, AppError> {
+    let settings = settings(&config.auth)?;
+    let origin_header = header(req, "Origin");
+    let sec_fetch_site = header(req, "Sec-Fetch-Site");
+    origin::check(
+        &RequestSite {
+            own_origin: url.origin(),
+            origin_header: origin_header.as_deref(),
+            sec_fetch_site: sec_fetch_site.as_deref(),
+        },
+        &settings.allowed_origins,
+    )?;
+    if requested.is_some_and(|name| UserName::parse(name).is_none()) {
+        return Err(AppError::BadRequest(format!(
+            "a user name is {}",
+            UserName::FORM
+        )));
+    }
+    let user = token::select_user(settings, requested)?;
+    rate_limit(req, env, AUTH_RATE_LIMITER).await?;
+
+    let mut jti = [0u8; 16];
+    getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
+    let signer = WebCryptoSigner {
+        key: &settings.private_key,
+    };
+    let now = now_ms() / 1000;
+    let minted = token::mint_client_token(settings, user, now, jti, &signer).await?;
+    let mut ticket_jti = [0u8; 16];
+    getrandom::getrandom(&mut ticket_jti).map_err(|_| AppError::Signing)?;
+    let client = ClientKey::of_ip(header(req, "CF-Connecting-IP").as_deref());
+    let ticket = ticket::issue(
+        &settings.ticket_key,
+        &minted.user,
+        &minted.jti,
+        &client,
+        now,
+        ticket_jti,
+    );
+    // Across origins (an allowed site's own script), CORS echoes exactly
+    // that site; the answer varies with Origin either way.
+    let mut headers = vec![("Vary", "Origin".to_owned())];
+    if let Some(origin) = embed::cors_origin(
+        origin_header.as_deref(),
+        url.origin(),
+        &settings.allowed_origins,
+    ) {
+        headers.push(("Access-Control-Allow-Origin", origin.to_owned()));
+    }
+    Ok(http::json_with(200, &minted.with_ticket(ticket), &headers))
+}
+
+#[derive(Serialize)]
+struct CallbackTaken<'a> {
+    id: &'a str,
+    status: callback::Status,
+    requested_at: &'a str,
+}
+
+/// A visitor's callback request: from our own page only, rate limited per
+/// client, JSON within a few KiB.
+pub(super) async fn callbacks(
+    req: &Request,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    let origin_header = header(req, "Origin");
+    let sec_fetch_site = header(req, "Sec-Fetch-Site");
+    origin::check(
+        &RequestSite {
+            own_origin: url.origin(),
+            origin_header: origin_header.as_deref(),
+            sec_fetch_site: sec_fetch_site.as_deref(),
+        },
+        &[],
+    )?;
+    let body = http::read_body(req, callback::MAX_BODY_BYTES).await?;
+    http::require_json(req)?;
+    let request = Callback::from_request(&body, now_ms())?;
+    let store = log_store(config, env)?;
+    rate_limit(req, env, CALLBACK_RATE_LIMITER).await?;
+    callback::save(&store, &request).await.map_err(|e| {
+        console_error!("callbacks: KV write failed: {e}");
+        AppError::LogUnavailable
+    })?;
+    Ok(http::json(
+        201,
+        &CallbackTaken {
+            id: &request.id,
+            status: request.status,
+            requested_at: &request.requested_at,
+        },
+    ))
+}

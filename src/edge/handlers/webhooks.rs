@@ -1,0 +1,247 @@
+//! Vonage's callbacks: the answer webhook (the NCCO), call events (a
+//! ring-list leg's answered with the next NCCO) and recording events.
+
+use serde::Serialize;
+use web_sys::{Request, Response};
+use worker::{Context, Env, console_error, console_warn};
+
+use crate::answer::{AnswerRequest, Decision, Hours};
+use crate::config::{AnswerSettings, Config, WebhookSettings};
+use crate::error::AppError;
+use crate::guard::AdmitRequest;
+use crate::log::LogRecord;
+use crate::log::store;
+use crate::log::summary::{is_connected_leg, is_final};
+use crate::ncco::{self, LANG_PARAM, RING_PARAM};
+use crate::routes::Method;
+use crate::ticket::{self, TicketProblem};
+use crate::webhook::{self, MAX_BODY_BYTES, Payload};
+
+use super::super::guard;
+use super::super::http::{self, RequestUrl, header};
+use super::super::kv::CallEventsQueue;
+use super::super::speech;
+use super::super::zone::IntlZones;
+use super::{log_store, now_ms, settings};
+
+/// Checks Vonage's signature when a secret is configured.
+pub(super) fn verify_signature(
+    req: &Request,
+    webhooks: &WebhookSettings,
+    payload: &Payload<'_>,
+) -> Result<(), AppError> {
+    match &webhooks.signature {
+        None => Ok(()),
+        Some(signature) => webhook::verify(
+            signature,
+            header(req, "Authorization").as_deref(),
+            payload,
+            now_ms() / 1000,
+        ),
+    }
+}
+
+/// Always an NCCO, unless the request is not from Vonage: a caller is
+/// waiting on the line, so configuration problems get a spoken apology.
+pub(super) async fn answer(
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
+    config: &Config,
+    env: Env,
+    ctx: &Context,
+) -> Result<Response, AppError> {
+    let webhooks = config.webhooks.as_ref();
+    let request = if method == Method::Get {
+        let pairs = url.query_pairs();
+        if let Ok(webhooks) = webhooks {
+            verify_signature(req, webhooks, &Payload::Query(&pairs))?;
+        }
+        AnswerRequest::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    } else {
+        // An unreadable or oversized body still gets an NCCO; only a signed
+        // deployment needs the exact bytes, and then the check fails on them.
+        let body = http::read_body(req, MAX_BODY_BYTES)
+            .await
+            .unwrap_or_default();
+        if let Ok(webhooks) = webhooks {
+            verify_signature(req, webhooks, &Payload::Body(&body))?;
+        }
+        AnswerRequest::from_json(&body)
+    };
+
+    // Without usable webhook settings the request cannot be verified: it
+    // gets the apology, which dials no one and reveals nothing.
+    let settings = webhooks.and(config.answer.as_ref());
+    let decision = match settings {
+        Err(e) => Decision::NotConfigured(e.clone()),
+        Ok(settings) => admit(&request, settings, &env).await,
+    };
+    // A refusal is a call's story, told in its log entry; only a service at
+    // fault goes to the worker's log too.
+    if let Decision::NotConfigured(_) | Decision::GuardUnavailable = &decision {
+        console_error!(
+            "answer webhook: apologising to the caller: {}",
+            decision.reason().unwrap_or_default()
+        );
+    }
+    // Opening hours matter only to a call that would be put through.
+    let hours = match (&decision, settings) {
+        (Decision::Connect, Ok(settings)) => Hours::at(settings, &IntlZones, now_ms() as i64),
+        _ => Hours::Open,
+    };
+    let lang = request.language();
+    let words = speech::load(&env, url.origin(), lang).await;
+    let caller = ncco::Caller {
+        speech: &words,
+        lang,
+    };
+    let ncco = decision.ncco(settings.ok(), ncco::Origin(url.origin()), &hours, caller);
+    if let Some(record) = LogRecord::of_answer(&request, &decision, &hours, now_ms()) {
+        // Recording the answer must neither delay nor fail it.
+        let store = log_store(config, &env);
+        ctx.wait_until(async move {
+            let queue = CallEventsQueue::bind(&env);
+            let logged = match store {
+                Ok(store) => store::append(&store, queue.as_ref(), &record, |w| {
+                    console_warn!("event log: {w}")
+                })
+                .await
+                .is_ok(),
+                Err(_) => false,
+            };
+            if !logged {
+                console_error!("answer webhook: the answered entry could not be logged");
+            }
+        });
+    }
+    Ok(http::json(200, &ncco))
+}
+
+/// The ticket must be genuine, fresh and the caller's; then the guard says
+/// whether the ticket is unused and the caps allow one more call.
+pub(super) async fn admit(
+    request: &AnswerRequest,
+    settings: &AnswerSettings,
+    env: &Env,
+) -> Decision {
+    let presented = ticket::from_custom_data(request.custom_data.as_ref());
+    let ticket = match ticket::verify(
+        &settings.ticket_key,
+        presented,
+        request.caller(),
+        now_ms() / 1000,
+    ) {
+        Ok(ticket) => ticket,
+        Err(problem) => return Decision::Ticket(problem),
+    };
+    let Some(leg) = request.uuid.clone() else {
+        return Decision::Ticket(TicketProblem::Malformed);
+    };
+    let admit = AdmitRequest {
+        ticket_id: ticket.id,
+        client: ticket.client,
+        leg,
+        limits: settings.limits,
+    };
+    match guard::admit(env, &admit).await {
+        Ok(admission) => Decision::from_admission(admission),
+        Err(e) => {
+            console_error!("answer webhook: the call guard is unavailable ({e})");
+            Decision::GuardUnavailable
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Accepted<'a> {
+    accepted: bool,
+    key: &'a str,
+    via: &'a str,
+}
+
+/// A Vonage event, POSTed as JSON or, with `event_method=GET`, as query
+/// parameters (stored as the JSON object of the query, in order).
+pub(super) async fn event(
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+    ctx: &Context,
+) -> Result<Response, AppError> {
+    let webhooks = settings(&config.webhooks)?;
+    let body = if method == Method::Get {
+        let pairs = url.query_pairs();
+        verify_signature(req, webhooks, &Payload::Query(&pairs))?;
+        webhook::query_json(&pairs).into_bytes()
+    } else {
+        let body = http::read_body(req, MAX_BODY_BYTES).await?;
+        http::require_json(req)?;
+        verify_signature(req, webhooks, &Payload::Body(&body))?;
+        body
+    };
+    let record = LogRecord::of_event(&body, now_ms())?;
+    let store = log_store(config, env)?;
+    let queue = CallEventsQueue::bind(env);
+    let via = store::append(&store, queue.as_ref(), &record, |w| {
+        console_error!("event log: {w}")
+    })
+    .await?;
+    // The visitor's leg's final event frees its call's line in the guard
+    // (the connected leg holds none). Should that fail, the line frees
+    // itself after MAX_CALL_MINUTES.
+    let visitor_leg = !is_connected_leg(record.entry.direction.as_deref());
+    if let (true, true, Some(leg)) = (
+        visitor_leg,
+        is_final(&record.entry.status),
+        record.entry.uuid.clone(),
+    ) {
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = guard::release(&env, &leg).await {
+                console_error!("event log: could not free the call's slot in the guard ({e})");
+            }
+        });
+    }
+    // A ring-list leg's event (its connect is synchronous): when the number
+    // rang out, the answer is the NCCO that tries the next, or voicemail.
+    if let Some(next) = next_in_ring_list(url, config, env, &record.entry.status).await {
+        return Ok(http::json(200, &next));
+    }
+    Ok(http::json(
+        200,
+        &Accepted {
+            accepted: true,
+            key: &record.key,
+            via: via.as_str(),
+        },
+    ))
+}
+
+pub(super) async fn next_in_ring_list(
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+    status: &str,
+) -> Option<ncco::Ncco> {
+    if !ncco::rang_out(status) {
+        return None;
+    }
+    let pairs = url.query_pairs();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let index = param(RING_PARAM)?.parse::<usize>().ok()?;
+    let lang = crate::speech::language_code(param(LANG_PARAM));
+    let settings = config.answer.as_ref().ok()?;
+    let words = speech::load(env, url.origin(), lang).await;
+    let caller = ncco::Caller {
+        speech: &words,
+        lang,
+    };
+    ncco::after_ring(settings, ncco::Origin(url.origin()), index, status, caller)
+}
