@@ -44,6 +44,8 @@ pub enum Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
+    /// GET without a body: taken where reading has no side effect.
+    Head,
     Post,
     Options,
     Other,
@@ -53,6 +55,7 @@ impl Method {
     pub fn parse(method: &str) -> Self {
         match method {
             "GET" => Self::Get,
+            "HEAD" => Self::Head,
             "POST" => Self::Post,
             "OPTIONS" => Self::Options,
             _ => Self::Other,
@@ -131,6 +134,7 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
     };
     let allowed = match method {
         Method::Get => allow.contains(GET),
+        Method::Head => matches!(route, Route::Page | Route::PageConfig | Route::Health),
         Method::Post => allow.contains(POST),
         Method::Options | Method::Other => false,
     };
@@ -151,6 +155,16 @@ mod tests {
         assert_eq!(resolve(Get, "/healthz"), Ok(Route::Health));
         assert_eq!(resolve(Get, "/"), Ok(Route::Page));
         assert_eq!(resolve(Get, "/index.html"), Ok(Route::Page));
+        assert_eq!(
+            resolve(Head, "/"),
+            Ok(Route::Page),
+            "the page answers HEAD as static files do"
+        );
+        assert_eq!(
+            resolve(Head, "/auth"),
+            Err(AppError::MethodNotAllowed { allow: "GET" }),
+            "no token minted for a HEAD"
+        );
         assert_eq!(resolve(Options, "/auth"), Ok(Route::AuthPreflight));
         assert_eq!(
             resolve(Options, "/webhooks/event"),

@@ -38,6 +38,17 @@ describe("the page", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type"), /text\/html/);
     assert.match(await res.text(), /<button[^>]*id="call-button"/);
+    // Served through the worker, with the static files' security headers.
+    assert.match(res.headers.get("content-security-policy"), /frame-ancestors 'none'$/);
+    assert.equal(res.headers.get("x-frame-options"), "DENY");
+  });
+
+  test("HEAD / answers like the static files do; HEAD of a route with effects is refused", async () => {
+    const page = await w.fetch("/", { method: "HEAD" });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type"), /text\/html/);
+    assert.equal((await w.fetch("/healthz", { method: "HEAD" })).status, 200);
+    assert.equal((await w.fetch("/auth", { method: "HEAD" })).status, 405);
   });
 });
 
