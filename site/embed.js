@@ -3,6 +3,8 @@
 //   <script src="https://<worker>/embed.js" async
 //           data-label="Call us" data-color="#0a6e3a" data-position="bottom-right" data-lang="de"></script>
 //
+// (data-colour works too.)
+//
 // It adds a floating button to the page, inside an open shadow root (the
 // page's styles do not reach in, ours do not leak out; tests and tools can
 // reach it), and defines no globals. Pressing it opens the call panel: the
@@ -80,7 +82,8 @@
     style.textContent = STYLE;
     const root = document.createElement("div");
     root.className = `root ${/left/.test(options.position ?? "") ? "left" : "right"}`;
-    if (options.color && CSS.supports("color", options.color)) root.style.setProperty("--accent", options.color);
+    const colour = options.color ?? options.colour;
+    if (colour && CSS.supports("color", colour)) root.style.setProperty("--accent", colour);
     root.lang = lang;
 
     const panel = document.createElement("div");
