@@ -168,6 +168,12 @@ describe("the ring list", () => {
     }
   });
 
+  test("the visitor's own leg never hands over, whatever URL it reaches", async () => {
+    const conversation = `CON-${randomUUID()}`;
+    const res = await post(w, "/webhooks/event?ring=0", { ...phoneEvent(conversation, SUPPORT, "busy"), direction: "inbound" });
+    assert.equal((await res.json()).accepted, true);
+  });
+
   test("a ring index past the list, or not a number, is logged without an NCCO", async () => {
     const conversation = `CON-${randomUUID()}`;
     for (const ring of ["7x", "-1"]) {

@@ -206,7 +206,13 @@ pub(super) async fn event(
     }
     // A ring-list leg's event (its connect is synchronous): when the number
     // rang out, the answer is the NCCO that tries the next, or voicemail.
-    if let Some(next) = next_in_ring_list(url, config, env, &record.entry.status).await {
+    // Only a ringing number's leg hands over (the visitor's own leg, marked
+    // inbound, never does, whatever URL it came to).
+    let ringing_leg = record.entry.direction.as_deref() != Some("inbound");
+    if let Some(next) = next_in_ring_list(url, config, env, &record.entry.status)
+        .await
+        .filter(|_| ringing_leg)
+    {
         return Ok(http::json(200, &next));
     }
     Ok(http::json(
