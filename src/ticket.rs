@@ -74,6 +74,11 @@ struct TicketFields {
     tok: String,
     /// The client it was issued to.
     cli: ClientKey,
+    /// The visitor's language, when not English (the page asks `/auth?lang=`),
+    /// so the call's context stays `{"ticket": …}` and the language is
+    /// as trustworthy as the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lng: Option<String>,
 }
 
 /// A ticket whose signature, lifetime and caller were checked.
@@ -81,6 +86,8 @@ struct TicketFields {
 pub struct Ticket {
     pub id: String,
     pub client: ClientKey,
+    /// A checked language code, when the page named one other than English.
+    pub lang: Option<String>,
 }
 
 /// Why a ticket does not admit a call.
@@ -112,14 +119,17 @@ pub fn issue(
     user: &str,
     token_jti: &str,
     client: &ClientKey,
+    lang: &str,
     now_seconds: u64,
     ticket_jti: [u8; 16],
 ) -> String {
+    let lang = crate::speech::language_code(Some(lang));
     let mut claims = Claims::new(TicketFields {
         jti: hex::encode(ticket_jti),
         sub: user.to_owned(),
         tok: token_jti.to_owned(),
         cli: client.clone(),
+        lng: (lang != crate::speech::ENGLISH).then(|| lang.to_owned()),
     });
     claims.issued_at = chrono::DateTime::from_timestamp(now_seconds as i64, 0);
     claims.expiration =
@@ -159,6 +169,11 @@ pub fn verify(
     Ok(Ticket {
         id: claims.custom.jti.clone(),
         client: claims.custom.cli.clone(),
+        lang: claims
+            .custom
+            .lng
+            .as_deref()
+            .map(|l| crate::speech::language_code(Some(l)).to_owned()),
     })
 }
 
@@ -180,9 +195,32 @@ mod tests {
     const NOW: u64 = 1_767_225_600;
 
     #[test]
+    fn a_ticket_carries_the_pages_language() {
+        let client = ClientKey::of_ip(None);
+        let de = issue(&key(), "supportuser", "abcd", &client, "de", NOW, [1; 16]);
+        assert_eq!(
+            verify(&key(), Some(&de), Some("supportuser"), NOW)
+                .unwrap()
+                .lang
+                .as_deref(),
+            Some("de")
+        );
+        for lang in ["en", "", "../x"] {
+            let t = issue(&key(), "supportuser", "abcd", &client, lang, NOW, [1; 16]);
+            assert_eq!(
+                verify(&key(), Some(&t), Some("supportuser"), NOW)
+                    .unwrap()
+                    .lang,
+                None,
+                "{lang:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_fresh_ticket_admits_its_own_caller_only() {
         let client = ClientKey::of_ip(Some("203.0.113.7"));
-        let t = issue(&key(), "supportuser", "abcd", &client, NOW, [1; 16]);
+        let t = issue(&key(), "supportuser", "abcd", &client, "en", NOW, [1; 16]);
         let ticket = verify(&key(), Some(&t), Some("supportuser"), NOW + 119).unwrap();
         assert_eq!(ticket.id, "01010101010101010101010101010101");
         assert_eq!(ticket.client, client);
@@ -199,13 +237,13 @@ mod tests {
     #[test]
     fn expired_forged_and_foreign_tickets_are_refused() {
         let client = ClientKey::of_ip(None);
-        let t = issue(&key(), "supportuser", "abcd", &client, NOW, [1; 16]);
+        let t = issue(&key(), "supportuser", "abcd", &client, "en", NOW, [1; 16]);
         assert_eq!(
             verify(&key(), Some(&t), Some("supportuser"), NOW + 121),
             Err(TicketProblem::Expired)
         );
         let other = TicketKey(Hs256Key::new(b"another key entirely, 32 bytes.."));
-        let foreign = issue(&other, "supportuser", "abcd", &client, NOW, [1; 16]);
+        let foreign = issue(&other, "supportuser", "abcd", &client, "en", NOW, [1; 16]);
         assert_eq!(
             verify(&key(), Some(&foreign), Some("supportuser"), NOW),
             Err(TicketProblem::Forged)

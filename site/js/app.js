@@ -88,10 +88,9 @@ function report(state) {
 }
 const controller = createCallController({
   createClient,
-  fetchToken: () => fetchToken(),
+  // The answer webhook speaks the visitor's language: /auth puts it in the call ticket.
+  fetchToken: () => fetchToken(undefined, { lang: language.lang }),
   requestMicrophone,
-  // The answer webhook speaks the visitor's language (custom_data.lang).
-  callContext: () => ({ lang: language.lang }),
   onChange: report,
 });
 applyCompany();

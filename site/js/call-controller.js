@@ -29,8 +29,6 @@ export function createCallController({
   schedule = (fn, ms) => setTimeout(fn, ms),
   cancel = (id) => clearTimeout(id),
   onChange = () => {},
-  /** More of the call's context for the answer webhook (e.g. the visitor's language). */
-  callContext = () => ({}),
 }) {
   let client = null;
   let state = { name: "connecting" };
@@ -159,7 +157,7 @@ export function createCallController({
     let callId;
     try {
       // The answer webhook reads the ticket from the call's custom_data.
-      callId = await client.serverCall({ ticket, ...callContext() });
+      callId = await client.serverCall({ ticket });
     } catch (e) {
       fail("call_failed", vonageError(e));
       return;

@@ -10,10 +10,12 @@ export class TokenError extends Error {
   }
 }
 
-export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis)) {
+/** A token and call ticket; `lang` (the page's language) travels in the ticket to the answer webhook. */
+export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis), { lang } = {}) {
   let res;
+  const path = lang && lang !== "en" ? `/auth?lang=${encodeURIComponent(lang)}` : "/auth";
   try {
-    res = await fetchImpl("/auth", { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } });
+    res = await fetchImpl(path, { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } });
   } catch {
     throw new TokenError("network");
   }

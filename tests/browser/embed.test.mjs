@@ -111,7 +111,8 @@ describe("on an allowed site", () => {
       await page.keyboard.press("Enter");
       await frame.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
       const [[, context_]] = await frame.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
-      assert.equal(context_.lang, "en");
+      assert.deepEqual(Object.keys(context_), ["ticket"]);
+      assert.equal(ticketClaims(context_.ticket).lng, undefined, "English is the default: no language in the ticket");
       await frame.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "ANSWERED"));
       await page.locator("edge-click-to-call").locator(".launcher.live").waitFor();
       assert.equal((await launcher(page).textContent()).trim(), "On a call");
@@ -148,7 +149,8 @@ describe("on an allowed site", () => {
       await frame.locator("#call-button").click();
       await frame.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
       const [[, context_]] = await frame.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
-      assert.equal(context_.lang, "de", "the answer webhook will speak German");
+      assert.deepEqual(Object.keys(context_), ["ticket"]);
+      assert.equal(ticketClaims(context_.ticket).lng, "de", "the ticket tells the answer webhook to speak German");
       await screenshot(page, "1280-embed-4-german");
     } finally {
       await context.close();
@@ -224,6 +226,9 @@ describe("elsewhere", () => {
     }
   });
 });
+
+/** A call ticket's claims (a JWT's middle part). */
+const ticketClaims = (ticket) => JSON.parse(Buffer.from(ticket.split(".")[1], "base64url").toString());
 
 async function waitForFrame(page) {
   for (let i = 0; i < 100; i++) {

@@ -81,8 +81,7 @@ describe("a call", () => {
         assert.equal((await button(page).textContent()).trim(), "Hang up");
         await screenshot(page, `${width}-2-calling`);
         const [[, context_]] = await fakeLog(page, "serverCall");
-        assert.deepEqual(Object.keys(context_), ["ticket", "lang"], "the call carries its ticket and the visitor's language, and only that");
-        assert.equal(context_.lang, "en");
+        assert.deepEqual(Object.keys(context_), ["ticket"], "the call carries its ticket, and only that");
         assert.match(context_.ticket, /^[\w-]+\.[\w-]+\.[\w-]+$/);
 
         await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "RINGING"));

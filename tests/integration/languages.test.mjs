@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { startWorker, SUPPORT, OPS_TOKEN } from "../helpers/worker.mjs";
 
-async function answer(w, context) {
-  const res = await w.fetch("/auth", { headers: { "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250)}` } });
+async function answer(w, context, authQuery = "") {
+  const res = await w.fetch(`/auth${authQuery}`, { headers: { "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250)}` } });
   const { ticket } = await res.json();
   const q = new URLSearchParams({
     to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: randomUUID(),
@@ -37,6 +37,13 @@ describe("spoken languages", () => {
       text: "Leider kann Ihren Anruf gerade niemand entgegennehmen. Bitte hinterlassen Sie nach dem Signalton eine Nachricht, wir rufen Sie zurück.",
     });
     assert.equal(last[1].action, "record");
+  });
+
+  test("the page's way: /auth?lang=de puts the language in the ticket, the call's context is just the ticket", async () => {
+    const ncco = await answer(w, {}, "?lang=de");
+    assert.deepEqual(ncco[0], { action: "talk", text: "Willkommen bei Globex! Einen Moment bitte.", language: "de-DE" });
+    const forged = await answer(w, {}, "?lang=../../x");
+    assert.equal(forged[0].language, undefined, "not a language code: English");
   });
 
   test("without a GREETING_<LANG>, the language file's greeting with the company's name", async () => {

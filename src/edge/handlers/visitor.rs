@@ -152,11 +152,18 @@ pub(super) async fn auth(
     let mut ticket_jti = [0u8; 16];
     getrandom::getrandom(&mut ticket_jti).map_err(|_| AppError::Signing)?;
     let client = ClientKey::of_ip(header(req, "CF-Connecting-IP").as_deref());
+    // `?lang=`: the page's language, carried by the ticket to the answer webhook.
+    let pairs = url.query_pairs();
+    let lang = pairs
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map_or("", |(_, v)| v.as_str());
     let ticket = ticket::issue(
         &settings.ticket_key,
         &minted.user,
         &minted.jti,
         &client,
+        lang,
         now,
         ticket_jti,
     );

@@ -73,8 +73,8 @@ pub(super) async fn answer(
     // Without usable webhook settings the request cannot be verified: it
     // gets the apology, which dials no one and reveals nothing.
     let settings = webhooks.and(config.answer.as_ref());
-    let decision = match settings {
-        Err(e) => Decision::NotConfigured(e.clone()),
+    let (decision, ticket_lang) = match settings {
+        Err(e) => (Decision::NotConfigured(e.clone()), None),
         Ok(settings) => admit(&request, settings, &env).await,
     };
     // A refusal is a call's story, told in its log entry; only a service at
@@ -90,7 +90,9 @@ pub(super) async fn answer(
         (Decision::Connect, Ok(settings)) => Hours::at(settings, &IntlZones, now_ms() as i64),
         _ => Hours::Open,
     };
-    let lang = request.language();
+    // The ticket's language (the page's, via /auth?lang=), else one the
+    // call's context names itself, else English.
+    let lang = ticket_lang.as_deref().unwrap_or_else(|| request.language());
     let words = speech::load(&env, url.origin(), lang).await;
     let caller = ncco::Caller {
         speech: &words,
@@ -119,12 +121,13 @@ pub(super) async fn answer(
 }
 
 /// The ticket must be genuine, fresh and the caller's; then the guard says
-/// whether the ticket is unused and the caps allow one more call.
+/// whether the ticket is unused and the caps allow one more call. Also the
+/// language the ticket carries, if any.
 pub(super) async fn admit(
     request: &AnswerRequest,
     settings: &AnswerSettings,
     env: &Env,
-) -> Decision {
+) -> (Decision, Option<String>) {
     let presented = ticket::from_custom_data(request.custom_data.as_ref());
     let ticket = match ticket::verify(
         &settings.ticket_key,
@@ -133,10 +136,10 @@ pub(super) async fn admit(
         now_ms() / 1000,
     ) {
         Ok(ticket) => ticket,
-        Err(problem) => return Decision::Ticket(problem),
+        Err(problem) => return (Decision::Ticket(problem), None),
     };
     let Some(leg) = request.uuid.clone() else {
-        return Decision::Ticket(TicketProblem::Malformed);
+        return (Decision::Ticket(TicketProblem::Malformed), None);
     };
     let admit = AdmitRequest {
         ticket_id: ticket.id,
@@ -144,13 +147,14 @@ pub(super) async fn admit(
         leg,
         limits: settings.limits,
     };
-    match guard::admit(env, &admit).await {
+    let decision = match guard::admit(env, &admit).await {
         Ok(admission) => Decision::from_admission(admission),
         Err(e) => {
             console_error!("answer webhook: the call guard is unavailable ({e})");
             Decision::GuardUnavailable
         }
-    }
+    };
+    (decision, ticket.lang)
 }
 
 #[derive(Serialize)]
