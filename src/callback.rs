@@ -143,7 +143,9 @@ fn key(id: &str) -> String {
     format!("{PREFIX}{id}")
 }
 
-async fn put<S: LogStore>(store: &S, callback: &Callback) -> Result<(), StoreError> {
+/// Keeps a request, new or updated; its status goes in the key's metadata
+/// too. The same request sent twice in one millisecond is one request.
+pub async fn save<S: LogStore>(store: &S, callback: &Callback) -> Result<(), StoreError> {
     let metadata = serde_json::to_string(&Metadata {
         status: callback.status,
     })?;
@@ -154,12 +156,6 @@ async fn put<S: LogStore>(store: &S, callback: &Callback) -> Result<(), StoreErr
             &metadata,
         )
         .await
-}
-
-/// Keeps a new request. The same request sent twice in one millisecond is
-/// one request.
-pub async fn save<S: LogStore>(store: &S, callback: &Callback) -> Result<(), StoreError> {
-    put(store, callback).await
 }
 
 /// Marks a request done; `None` when there is no such request. Marking a
@@ -176,7 +172,7 @@ pub async fn mark_done<S: LogStore>(
     if callback.status == Status::Open {
         callback.status = Status::Done;
         callback.done_at = Some(time::rfc3339_ms(now_ms));
-        put(store, &callback).await?;
+        save(store, &callback).await?;
     }
     Ok(Some(callback))
 }

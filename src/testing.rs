@@ -31,25 +31,32 @@ fn take(counter: &Cell<usize>) -> bool {
     n > 0
 }
 
-impl LogStore for MemoryStore {
-    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        if take(&self.fail_puts) {
+impl MemoryStore {
+    /// A write, unless `failures` says this one fails.
+    fn write(
+        &self,
+        failures: &Cell<usize>,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+    ) -> Result<(), StoreError> {
+        if take(failures) {
             return Err(StoreError("KV is down (test double)".into()));
         }
         self.values
             .borrow_mut()
-            .insert(key.into(), (value.into(), None));
+            .insert(key.into(), (value.into(), metadata.map(Into::into)));
         Ok(())
+    }
+}
+
+impl LogStore for MemoryStore {
+    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(&self.fail_puts, key, value, None)
     }
 
     async fn put_metadata(&self, key: &str, metadata_json: &str) -> Result<(), StoreError> {
-        if take(&self.fail_metadata_puts) {
-            return Err(StoreError("KV is down (test double)".into()));
-        }
-        self.values
-            .borrow_mut()
-            .insert(key.into(), (String::new(), Some(metadata_json.into())));
-        Ok(())
+        self.write(&self.fail_metadata_puts, key, "", Some(metadata_json))
     }
 
     async fn put_with_metadata(
@@ -58,13 +65,7 @@ impl LogStore for MemoryStore {
         value: &str,
         metadata_json: &str,
     ) -> Result<(), StoreError> {
-        if take(&self.fail_puts) {
-            return Err(StoreError("KV is down (test double)".into()));
-        }
-        self.values
-            .borrow_mut()
-            .insert(key.into(), (value.into(), Some(metadata_json.into())));
-        Ok(())
+        self.write(&self.fail_puts, key, value, Some(metadata_json))
     }
 
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -49,20 +49,32 @@ fn reject(why: impl Into<String>) -> AppError {
     AppError::BadSignature(why.into())
 }
 
-/// The compact JSON object of the query pairs, as Vonage hashes it.
-pub fn query_json(pairs: &[(String, String)]) -> String {
+/// The query pairs as one compact JSON object, in order, each value written
+/// by `value` (serde_json escapes strings as JSON.stringify does).
+fn query_object(
+    pairs: &[(String, String)],
+    mut value: impl FnMut(&str, &str, &mut String),
+) -> String {
     let mut out = String::from("{");
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        // serde_json escapes strings as JSON.stringify does.
         out.push_str(&serde_json::to_string(k).unwrap_or_default());
         out.push(':');
-        out.push_str(&serde_json::to_string(v).unwrap_or_default());
+        value(k, v, &mut out);
     }
     out.push('}');
     out
+}
+
+fn json_string(v: &str, out: &mut String) {
+    out.push_str(&serde_json::to_string(v).unwrap_or_default());
+}
+
+/// The compact JSON object of the query pairs, as Vonage hashes it.
+pub fn query_json(pairs: &[(String, String)]) -> String {
+    query_object(pairs, |_, v, out| json_string(v, out))
 }
 
 /// JSON text re-serialised compactly, keys in their order (as
@@ -75,25 +87,19 @@ fn compact_json(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The query as a JSON object with `custom_data` as the JSON it holds.
+/// The query as a JSON object with `custom_data` as the JSON it holds;
+/// `None` when that changes nothing.
 fn query_json_with_parsed_custom_data(pairs: &[(String, String)]) -> Option<String> {
     let mut changed = false;
-    let mut out = String::from("{");
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&serde_json::to_string(k).unwrap_or_default());
-        out.push(':');
+    let out = query_object(pairs, |k, v, out| {
         match compact_json(v.as_bytes()).filter(|_| k == "custom_data") {
             Some(parsed) => {
                 out.push_str(&String::from_utf8_lossy(&parsed));
                 changed = true;
             }
-            None => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
+            None => json_string(v, out),
         }
-    }
-    out.push('}');
+    });
     changed.then_some(out)
 }
 

@@ -28,12 +28,25 @@ thread_local! {
     static INITS: RefCell<Vec<(u16, ResponseInit)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn json_headers() -> Headers {
-    let headers = Headers::new().expect("Headers can be constructed");
-    for (name, value) in JSON_HEADERS {
-        let _ = headers.set(name, value);
+/// `headers`, each set over what `into` already has.
+fn set_all<'a>(into: &Headers, headers: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    for (name, value) in headers {
+        let _ = into.set(name, value);
     }
-    headers
+}
+
+fn new_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Headers {
+    let out = Headers::new().expect("Headers can be constructed");
+    set_all(&out, headers);
+    out
+}
+
+fn json_headers() -> Headers {
+    new_headers(JSON_HEADERS)
+}
+
+fn pairs<'a>(headers: &'a [(&'static str, String)]) -> impl Iterator<Item = (&'a str, &'a str)> {
+    headers.iter().map(|(name, value)| (*name, value.as_str()))
 }
 
 fn new_init(status: u16, headers: &Headers) -> ResponseInit {
@@ -62,9 +75,7 @@ fn respond(status: u16, body: &str, extra_headers: &[(&'static str, String)]) ->
         cached_init(status)
     } else {
         let headers = json_headers();
-        for (name, value) in extra_headers {
-            let _ = headers.set(name, value);
-        }
+        set_all(&headers, pairs(extra_headers));
         new_init(status, &headers)
     };
     Response::new_with_opt_str_and_init(Some(body), &init)
@@ -90,25 +101,22 @@ pub fn json_with<T: Serialize>(
 
 /// A response with no body and these headers (a CORS preflight).
 pub fn empty(status: u16, headers: &[(&'static str, String)]) -> Response {
-    let out = Headers::new().expect("Headers can be constructed");
-    for (name, value) in headers {
-        let _ = out.set(name, value);
-    }
-    Response::new_with_opt_str_and_init(None, &new_init(status, &out))
+    Response::new_with_opt_str_and_init(None, &new_init(status, &new_headers(pairs(headers))))
         .expect("an empty body and a plain init make a Response")
 }
 
-/// `response` as it is, with `headers` set over its own.
+/// `response` as it is, with `headers` set over its own (a `None` value:
+/// that header removed).
 pub fn with_headers(
     response: &Response,
-    headers: &[(&'static str, String)],
+    headers: &[(&'static str, Option<String>)],
 ) -> Result<Response, AppError> {
     let out = Headers::new_with_headers(&response.headers()).map_err(|_| AppError::Internal)?;
     for (name, value) in headers {
-        let _ = out.set(name, value);
-    }
-    if !headers.iter().any(|(name, _)| *name == "X-Frame-Options") {
-        let _ = out.delete("X-Frame-Options");
+        let _ = match value {
+            Some(value) => out.set(name, value),
+            None => out.delete(name),
+        };
     }
     let init = new_init(response.status(), &out);
     init.set_status_text(&response.status_text());
@@ -253,12 +261,8 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 /// Vonage's 404 is ours; any other failure is a 502 naming Vonage's status.
 pub async fn stream_from(url: &str, authorization: &str) -> Result<Response, AppError> {
     let unavailable = |why: String| AppError::RecordingUnavailable(why);
-    let headers = Headers::new().map_err(|_| AppError::Internal)?;
-    headers
-        .set("Authorization", authorization)
-        .map_err(|_| AppError::Internal)?;
     let init = web_sys::RequestInit::new();
-    init.set_headers(&headers);
+    init.set_headers(&new_headers([("Authorization", authorization)]));
     let fetch: js_sys::Function = Reflect::get(&js_sys::global(), &"fetch".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
@@ -282,15 +286,12 @@ pub async fn stream_from(url: &str, authorization: &str) -> Result<Response, App
         .ok()
         .flatten()
         .unwrap_or_else(|| "audio/mpeg".into());
-    let out = Headers::new().map_err(|_| AppError::Internal)?;
-    for (name, value) in [
+    let out = new_headers([
         ("Content-Type", content_type.as_str()),
         ("Cache-Control", "private, no-store"),
         ("X-Content-Type-Options", "nosniff"),
         ("Content-Disposition", "inline"),
-    ] {
-        let _ = out.set(name, value);
-    }
+    ]);
     if let Ok(Some(length)) = upstream.headers().get("Content-Length") {
         let _ = out.set("Content-Length", &length);
     }

@@ -81,11 +81,7 @@ impl LogStore for Kv {
     }
 
     async fn put_metadata(&self, key: &str, metadata_json: &str) -> Result<(), StoreError> {
-        let options = self.ttl_options()?;
-        set(&options, "metadata", &JSON::parse(metadata_json)?)?;
-        self.call("put", &[key.into(), "".into(), options.into()])
-            .await
-            .map(drop)
+        self.put_with_metadata(key, "", metadata_json).await
     }
 
     async fn put_with_metadata(

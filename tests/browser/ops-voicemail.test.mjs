@@ -4,14 +4,11 @@
 // Vonage's media API), and a callback marked done.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { startWorker, eventually, root, OPS_TOKEN } from "../helpers/worker.mjs";
+import { startWorker, eventually, OPS_TOKEN } from "../helpers/worker.mjs";
+import { mediaApi } from "../helpers/calls.mjs";
 import { launch, openPage, screenshot } from "../helpers/browser.mjs";
 import { newCall, callEvents } from "../helpers/scenarios.mjs";
 
-const VOICEMAIL = readFileSync(path.join(root, "tests/fixtures/voicemail.mp3"));
 const auth = { authorization: `Bearer ${OPS_TOKEN}` };
 let worker;
 let browser;
@@ -19,12 +16,8 @@ let media;
 let call;
 
 before(async () => {
-  media = createServer((req, res) => {
-    res.writeHead(req.headers.authorization?.startsWith("Bearer ") ? 200 : 401, { "content-type": "audio/mpeg" });
-    res.end(VOICEMAIL);
-  });
-  await new Promise((r) => media.listen(0, "127.0.0.1", r));
-  const mediaOrigin = `http://127.0.0.1:${media.address().port}`;
+  media = await mediaApi();
+  const mediaOrigin = media.origin;
   [worker, browser] = await Promise.all([startWorker({ vars: { SIMULATOR_ORIGIN: mediaOrigin } }), launch()]);
   // A call out of hours that went to voicemail.
   call = newCall({ scenario: "closed-voicemail", start: Date.now() - 600_000, mediaOrigin });
@@ -42,7 +35,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await worker?.dispose();
-  await new Promise((r) => media?.close(r));
+  await media?.close();
 });
 
 for (const width of [375, 1280]) {

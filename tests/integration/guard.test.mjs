@@ -5,25 +5,12 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, eventually, SUPPORT } from "../helpers/worker.mjs";
+import { startWorker, eventually } from "../helpers/worker.mjs";
 import { makeTicket } from "../helpers/tickets.mjs";
+import { answerCall, ticketFrom } from "../helpers/calls.mjs";
 
 const connects = (ncco) => ncco.some((a) => a.action === "connect");
 
-async function ticketFrom(w, ip = "203.0.113.10") {
-  const res = await w.fetch("/auth", { headers: { "cf-connecting-ip": ip } });
-  assert.equal(res.status, 200);
-  return (await res.json()).ticket;
-}
-
-/** An in-app call's answer request, as Vonage makes it. */
-async function answer(w, { ticket, leg = randomUUID(), conversation = `CON-${randomUUID()}`, user = "supportuser" } = {}) {
-  const custom_data = ticket === undefined ? "{}" : JSON.stringify({ ticket });
-  const q = new URLSearchParams({ to: SUPPORT, from_user: user, endpoint_type: "app", uuid: leg, conversation_uuid: conversation, custom_data });
-  const res = await w.fetch(`/webhooks/answer?${q}`);
-  assert.equal(res.status, 200);
-  return { ncco: await res.json(), leg, conversation };
-}
 
 async function answeredEntry(w, conversation) {
   const keys = await eventually(async () => {
@@ -42,7 +29,7 @@ describe("tickets", () => {
 
   test("a ticket presented by eight calls at once connects exactly one", async () => {
     const ticket = await ticketFrom(w);
-    const answers = await Promise.all(Array.from({ length: 8 }, () => answer(w, { ticket })));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => answerCall(w, { ticket })));
     assert.equal(answers.filter((a) => connects(a.ncco)).length, 1);
     const refused = answers.find((a) => !connects(a.ncco));
     const entry = await answeredEntry(w, refused.conversation);
@@ -54,7 +41,7 @@ describe("tickets", () => {
     const ticket = await ticketFrom(w);
     const leg = randomUUID();
     const conversation = `CON-${randomUUID()}`;
-    const answers = await Promise.all(Array.from({ length: 4 }, () => answer(w, { ticket, leg, conversation })));
+    const answers = await Promise.all(Array.from({ length: 4 }, () => answerCall(w, { ticket, leg, conversation })));
     assert.ok(answers.every((a) => connects(a.ncco)), "every retry connects");
   });
 
@@ -66,7 +53,7 @@ describe("tickets", () => {
     ["a ticket that is not a JWT", async () => "not-a-ticket", "ticket_malformed"],
   ]) {
     test(`${name} connects no one, and the refusal is logged`, async () => {
-      const { ncco, conversation } = await answer(w, { ticket: await make() });
+      const { ncco, conversation } = await answerCall(w, { ticket: await make() });
       assert.ok(!connects(ncco), JSON.stringify(ncco));
       assert.match(ncco[0].text, /cannot connect your call/);
       const entry = await answeredEntry(w, conversation);
@@ -76,7 +63,7 @@ describe("tickets", () => {
   }
 
   test("a ticket made outside the worker with the right key is honoured (the format is the documented one)", async () => {
-    const { ncco } = await answer(w, { ticket: await makeTicket() });
+    const { ncco } = await answerCall(w, { ticket: await makeTicket() });
     assert.ok(connects(ncco));
   });
 });
@@ -85,9 +72,9 @@ describe("caps", () => {
   test("at most MAX_CONCURRENT_CALLS connected; a final event frees a line", async () => {
     const w = await startWorker({ vars: { MAX_CONCURRENT_CALLS: "2", MAX_CALLS_PER_CLIENT_HOUR: "100" } });
     try {
-      const first = await answer(w, { ticket: await ticketFrom(w) });
-      const second = await answer(w, { ticket: await ticketFrom(w) });
-      const third = await answer(w, { ticket: await ticketFrom(w) });
+      const first = await answerCall(w, { ticket: await ticketFrom(w) });
+      const second = await answerCall(w, { ticket: await ticketFrom(w) });
+      const third = await answerCall(w, { ticket: await ticketFrom(w) });
       assert.ok(connects(first.ncco) && connects(second.ncco));
       assert.ok(!connects(third.ncco));
       assert.match(third.ncco[0].text, /all our lines are busy/);
@@ -96,7 +83,7 @@ describe("caps", () => {
       const completed = { uuid: first.leg, conversation_uuid: first.conversation, status: "completed", direction: "inbound", timestamp: new Date().toISOString() };
       assert.equal((await w.fetch("/webhooks/event", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(completed) })).status, 200);
       const fourth = await eventually(async () => {
-        const a = await answer(w, { ticket: await ticketFrom(w) });
+        const a = await answerCall(w, { ticket: await ticketFrom(w) });
         return connects(a.ncco) ? a : null;
       }, { ms: 5000, every: 200 });
       assert.ok(fourth, "a line was freed");
@@ -108,10 +95,10 @@ describe("caps", () => {
   test("at most MAX_CALLS_PER_CLIENT_HOUR per client, an IPv6 client counted by /64", async () => {
     const w = await startWorker({ vars: { MAX_CONCURRENT_CALLS: "100", MAX_CALLS_PER_CLIENT_HOUR: "2" } });
     try {
-      const a1 = await answer(w, { ticket: await ticketFrom(w, "2001:db8:1:2::1") });
-      const a2 = await answer(w, { ticket: await ticketFrom(w, "2001:db8:1:2::ffff") });
-      const a3 = await answer(w, { ticket: await ticketFrom(w, "2001:db8:1:2:aaaa:bbbb:cccc:dddd") });
-      const other = await answer(w, { ticket: await ticketFrom(w, "2001:db8:1:3::1") });
+      const a1 = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:2::1" }) });
+      const a2 = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:2::ffff" }) });
+      const a3 = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:2:aaaa:bbbb:cccc:dddd" }) });
+      const other = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:3::1" }) });
       assert.ok(connects(a1.ncco) && connects(a2.ncco), "two calls in the hour");
       assert.ok(!connects(a3.ncco), "the third from the same /64 is refused");
       assert.match(a3.ncco[0].text, /all our lines are busy/);

@@ -1,20 +1,17 @@
-// The caller's language in workerd: the page puts `lang` in the call's
-// context; the answer webhook speaks it (GREETING_<LANG>, else the language
+// The caller's language in workerd: the page asks /auth?lang= and the call
+// ticket carries it (a `lang` in the call's context is honoured too); the
+// answer webhook speaks it (GREETING_<LANG>, else the language
 // file's words read through the assets binding, with the talk action's
 // language), and so do the ring list's hand-overs and voicemail prompts.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { startWorker, SUPPORT, OPS_TOKEN } from "../helpers/worker.mjs";
+import { answerCall, ticketFrom, visitorIp } from "../helpers/calls.mjs";
 
-async function answer(w, context, authQuery = "") {
-  const res = await w.fetch(`/auth${authQuery}`, { headers: { "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250)}` } });
-  const { ticket } = await res.json();
-  const q = new URLSearchParams({
-    to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: randomUUID(),
-    conversation_uuid: `CON-${randomUUID()}`, custom_data: JSON.stringify({ ticket, ...context }),
-  });
-  return (await w.fetch(`/webhooks/answer?${q}`)).json();
+async function answer(w, context, query = "") {
+  const ticket = await ticketFrom(w, { ip: visitorIp(), query });
+  return (await answerCall(w, { ticket, context })).ncco;
 }
 
 describe("spoken languages", () => {

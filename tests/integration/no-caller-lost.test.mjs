@@ -6,31 +6,15 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID, createPublicKey } from "node:crypto";
-import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { jwtVerify } from "jose";
-import { startWorker, eventually, root, SUPPORT, OPS_TOKEN, APP_ID } from "../helpers/worker.mjs";
+import { startWorker, eventually, SUPPORT, OPS_TOKEN, APP_ID } from "../helpers/worker.mjs";
 import { testKeys } from "../helpers/keys.mjs";
+import { VOICEMAIL, answerCall, mediaApi, ticketFrom, visitorIp } from "../helpers/calls.mjs";
 
 const ops = { authorization: `Bearer ${OPS_TOKEN}` };
-const VOICEMAIL = readFileSync(path.join(root, "tests/fixtures/voicemail.mp3"));
 const RING_LIST = ["447700900001", "447700900002", "447700900003"];
 
-async function ticketFrom(w) {
-  const res = await w.fetch("/auth", { headers: { "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250)}` } });
-  return (await res.json()).ticket;
-}
-
-async function answer(w, conversation = `CON-${randomUUID()}`) {
-  const q = new URLSearchParams({
-    to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: randomUUID(),
-    conversation_uuid: conversation, custom_data: JSON.stringify({ ticket: await ticketFrom(w) }),
-  });
-  const res = await w.fetch(`/webhooks/answer?${q}`);
-  assert.equal(res.status, 200);
-  return { ncco: await res.json(), conversation };
-}
+const answer = async (w) => answerCall(w, { ticket: await ticketFrom(w, { ip: visitorIp() }) });
 
 function phoneEvent(conversation, to, status, extra = {}) {
   return { from: SUPPORT, to, uuid: randomUUID(), conversation_uuid: conversation, direction: "outbound", status, timestamp: new Date().toISOString(), ...extra };
@@ -38,18 +22,6 @@ function phoneEvent(conversation, to, status, extra = {}) {
 
 const post = (w, url, body) =>
   w.fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-
-/** What the local media API saw: each request's path and Authorization. */
-async function mediaApi() {
-  const seen = [];
-  const server = createServer((req, res) => {
-    seen.push({ path: req.url, authorization: req.headers.authorization });
-    res.writeHead(200, { "content-type": "audio/mpeg", "content-length": VOICEMAIL.length });
-    res.end(VOICEMAIL);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((r) => server.close(r)) };
-}
 
 /** Today's local date and weekday in `zone`, as the visitor's browser computes them. */
 function localNow(zone) {

@@ -147,13 +147,6 @@ pub(super) async fn rate_limit(req: &Request, env: &Env, binding: &str) -> Resul
     }
 }
 
-pub(super) fn authorize_ops(req: &Request, config: &Config) -> Result<(), AppError> {
-    crate::ops::authorize(
-        settings(&config.ops)?,
-        header(req, "Authorization").as_deref(),
-    )
-}
-
 pub(super) fn read_failed(e: store::StoreError) -> AppError {
     console_error!("event log: KV read failed: {e}");
     AppError::LogUnavailable

@@ -14,9 +14,23 @@ use crate::{health, ops, token};
 
 use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
-use super::super::kv::CallEventsQueue;
+use super::super::kv::{CallEventsQueue, Kv};
 use super::super::signer::WebCryptoSigner;
-use super::{AUTH_RATE_LIMITER, authorize_ops, log_store, now_ms, read_failed, settings};
+use super::{AUTH_RATE_LIMITER, log_store, now_ms, read_failed, settings};
+
+/// `Authorization: Bearer <OPS_TOKEN>`, or 404 / 401 (see `ops::authorize`).
+fn authorize_ops(req: &Request, config: &Config) -> Result<(), AppError> {
+    ops::authorize(
+        settings(&config.ops)?,
+        header(req, "Authorization").as_deref(),
+    )
+}
+
+/// The event log, for ops only.
+fn ops_log(req: &Request, config: &Config, env: &Env) -> Result<Kv, AppError> {
+    authorize_ops(req, config)?;
+    log_store(config, env)
+}
 
 /// The detailed report for ops (their token in `Authorization`), the bare
 /// status for anyone else.
@@ -31,11 +45,7 @@ pub(super) fn health_report(req: &Request, config: &Config, env: &Env) -> Respon
         call_guard: guard::bound(env),
     };
     let report = health::report(config, bindings);
-    let is_ops = config
-        .ops
-        .as_ref()
-        .is_ok_and(|ops| ops::authorize(ops, header(req, "Authorization").as_deref()).is_ok());
-    if is_ops {
+    if authorize_ops(req, config).is_ok() {
         http::json(report.http_status(), &report)
     } else {
         http::json(report.http_status(), &report.public())
@@ -47,8 +57,7 @@ pub(super) async fn ops_callbacks(
     config: &Config,
     env: &Env,
 ) -> Result<Response, AppError> {
-    authorize_ops(req, config)?;
-    let store = log_store(config, env)?;
+    let store = ops_log(req, config, env)?;
     let listed = callback::list(&store).await.map_err(read_failed)?;
     Ok(http::json(200, &listed))
 }
@@ -59,8 +68,7 @@ pub(super) async fn ops_callback_done(
     env: &Env,
     id: &str,
 ) -> Result<Response, AppError> {
-    authorize_ops(req, config)?;
-    let store = log_store(config, env)?;
+    let store = ops_log(req, config, env)?;
     let done = callback::mark_done(&store, id, now_ms())
         .await
         .map_err(read_failed)?
@@ -161,8 +169,7 @@ pub(super) async fn ops_call(
     env: &Env,
     call_id: &str,
 ) -> Result<Response, AppError> {
-    authorize_ops(req, config)?;
-    let store = log_store(config, env)?;
+    let store = ops_log(req, config, env)?;
     let pairs = url.query_pairs();
     let cursor = pairs
         .iter()
@@ -182,8 +189,7 @@ pub(super) async fn ops_dead_letters(
     config: &Config,
     env: &Env,
 ) -> Result<Response, AppError> {
-    authorize_ops(req, config)?;
-    let store = log_store(config, env)?;
+    let store = ops_log(req, config, env)?;
     let letters = store::dead_letters(&store).await.map_err(read_failed)?;
     Ok(http::json(200, &letters))
 }

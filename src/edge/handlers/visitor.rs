@@ -9,7 +9,7 @@ use crate::callback::{self, Callback};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::hours::DayHours;
-use crate::origin::{self, RequestSite};
+use crate::origin::{self, Origin, RequestSite};
 use crate::ticket::{self, ClientKey};
 use crate::user::UserName;
 use crate::{embed, time, token};
@@ -115,14 +115,8 @@ pub(super) fn auth_preflight(req: &Request, url: &RequestUrl, config: &Config) -
     }
 }
 
-pub(super) async fn auth(
-    req: &Request,
-    url: &RequestUrl,
-    config: &Config,
-    env: &Env,
-    requested: Option<&str>,
-) -> Result<Response, AppError> {
-    let settings = settings(&config.auth)?;
+/// From our own page, or one of `allowed` (403 otherwise; see `origin::check`).
+fn same_site(req: &Request, url: &RequestUrl, allowed: &[Origin]) -> Result<(), AppError> {
     let origin_header = header(req, "Origin");
     let sec_fetch_site = header(req, "Sec-Fetch-Site");
     origin::check(
@@ -131,8 +125,19 @@ pub(super) async fn auth(
             origin_header: origin_header.as_deref(),
             sec_fetch_site: sec_fetch_site.as_deref(),
         },
-        &settings.allowed_origins,
-    )?;
+        allowed,
+    )
+}
+
+pub(super) async fn auth(
+    req: &Request,
+    url: &RequestUrl,
+    config: &Config,
+    env: &Env,
+    requested: Option<&str>,
+) -> Result<Response, AppError> {
+    let settings = settings(&config.auth)?;
+    same_site(req, url, &settings.allowed_origins)?;
     if requested.is_some_and(|name| UserName::parse(name).is_none()) {
         return Err(AppError::BadRequest(format!(
             "a user name is {}",
@@ -171,7 +176,7 @@ pub(super) async fn auth(
     // that site; the answer varies with Origin either way.
     let mut headers = vec![("Vary", "Origin".to_owned())];
     if let Some(origin) = embed::cors_origin(
-        origin_header.as_deref(),
+        header(req, "Origin").as_deref(),
         url.origin(),
         &settings.allowed_origins,
     ) {
@@ -195,16 +200,7 @@ pub(super) async fn callbacks(
     config: &Config,
     env: &Env,
 ) -> Result<Response, AppError> {
-    let origin_header = header(req, "Origin");
-    let sec_fetch_site = header(req, "Sec-Fetch-Site");
-    origin::check(
-        &RequestSite {
-            own_origin: url.origin(),
-            origin_header: origin_header.as_deref(),
-            sec_fetch_site: sec_fetch_site.as_deref(),
-        },
-        &[],
-    )?;
+    same_site(req, url, &[])?;
     let body = http::read_body(req, callback::MAX_BODY_BYTES).await?;
     http::require_json(req)?;
     let request = Callback::from_request(&body, now_ms())?;

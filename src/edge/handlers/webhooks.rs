@@ -9,9 +9,9 @@ use crate::answer::{AnswerRequest, Decision, Hours};
 use crate::config::{AnswerSettings, Config, WebhookSettings};
 use crate::error::AppError;
 use crate::guard::AdmitRequest;
-use crate::log::LogRecord;
 use crate::log::store;
 use crate::log::summary::{is_connected_leg, is_final};
+use crate::log::{LogEntry, LogRecord};
 use crate::ncco::{self, LANG_PARAM, RING_PARAM};
 use crate::routes::Method;
 use crate::ticket::{self, TicketProblem};
@@ -210,13 +210,7 @@ pub(super) async fn event(
     }
     // A ring-list leg's event (its connect is synchronous): when the number
     // rang out, the answer is the NCCO that tries the next, or voicemail.
-    // Only a ringing number's leg hands over (the visitor's own leg, marked
-    // inbound, never does, whatever URL it came to).
-    let ringing_leg = record.entry.direction.as_deref() != Some("inbound");
-    if let Some(next) = next_in_ring_list(url, config, env, &record.entry.status)
-        .await
-        .filter(|_| ringing_leg)
-    {
+    if let Some(next) = next_in_ring_list(url, config, env, &record.entry).await {
         return Ok(http::json(200, &next));
     }
     Ok(http::json(
@@ -233,9 +227,12 @@ pub(super) async fn next_in_ring_list(
     url: &RequestUrl,
     config: &Config,
     env: &Env,
-    status: &str,
+    entry: &LogEntry,
 ) -> Option<ncco::Ncco> {
-    if !ncco::rang_out(status) {
+    // Only a ringing number's leg hands over: the visitor's own leg (marked
+    // inbound) never does, whatever URL its event came to.
+    let status = entry.status.as_str();
+    if !ncco::rang_out(status) || entry.direction.as_deref() == Some("inbound") {
         return None;
     }
     let pairs = url.query_pairs();

@@ -40,12 +40,20 @@ impl Client {
         }
     }
 
-    pub fn get(&self, path: &str, headers: &[(&str, String)]) -> Result<Response, String> {
+    fn call_get(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
         let mut req = self.agent.get(format!("{}{path}", self.base));
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        Self::read(req.call(), "GET", path)
+        req.call().map_err(|e| format!("GET {path}: {e}"))
+    }
+
+    pub fn get(&self, path: &str, headers: &[(&str, String)]) -> Result<Response, String> {
+        Self::read(self.call_get(path, headers)?, "GET", path)
     }
 
     pub fn get_bytes(
@@ -53,11 +61,7 @@ impl Client {
         path: &str,
         headers: &[(&str, String)],
     ) -> Result<BytesResponse, String> {
-        let mut req = self.agent.get(format!("{}{path}", self.base));
-        for (k, v) in headers {
-            req = req.header(*k, v);
-        }
-        let mut res = req.call().map_err(|e| format!("GET {path}: {e}"))?;
+        let mut res = self.call_get(path, headers)?;
         let content_type = res
             .headers()
             .get("Content-Type")
@@ -84,15 +88,15 @@ impl Client {
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        Self::read(req.send(body), "POST", path)
+        let res = req.send(body).map_err(|e| format!("POST {path}: {e}"))?;
+        Self::read(res, "POST", path)
     }
 
     fn read(
-        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        mut res: ureq::http::Response<ureq::Body>,
         method: &str,
         path: &str,
     ) -> Result<Response, String> {
-        let mut res = result.map_err(|e| format!("{method} {path}: {e}"))?;
         let status = res.status().as_u16();
         let body = res
             .body_mut()
