@@ -6,7 +6,48 @@
 
 use serde::Serialize;
 
-use crate::config::ConfigError;
+use std::fmt;
+
+/// What is wrong with one variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    /// The expected form, in words; never the value itself.
+    Invalid(String),
+}
+
+impl ConfigError {
+    pub(crate) fn missing(variable: &'static str) -> Self {
+        Self {
+            variable,
+            problem: Problem::Missing,
+        }
+    }
+
+    pub(crate) fn invalid(variable: &'static str, expected: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: Problem::Invalid(expected.into()),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            Problem::Missing => write!(f, "{} is not set", self.variable),
+            Problem::Invalid(expected) => write!(f, "{} is invalid: {}", self.variable, expected),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppError {
@@ -222,7 +263,7 @@ mod tests {
     fn config_errors_name_the_variable() {
         let err = AppError::from(ConfigError {
             variable: "VONAGE_APPLICATION_ID",
-            problem: crate::config::Problem::Missing,
+            problem: Problem::Missing,
         });
         assert_eq!(err.status(), 503);
         assert_eq!(

@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use crate::config::{Config, Problem, var};
+use crate::config::{Config, var};
+use crate::error::Problem;
 
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -128,7 +129,7 @@ mod tests {
 
     #[test]
     fn unsigned_webhooks_are_degraded_unless_intended() {
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let base = [
             (var::APPLICATION_ID, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
             (var::PRIVATE_KEY, key.as_str()),

@@ -1,8 +1,8 @@
 //! Method + path → route: the only place that knows the URLs.
 
-use crate::callback;
 use crate::error::AppError;
-use crate::log::key::is_vonage_id;
+use crate::visitor::callback;
+use crate::vonage::event::is_vonage_id;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {

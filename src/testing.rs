@@ -3,7 +3,10 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use crate::log::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
+use crate::calllog::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
+use crate::error::AppError;
+use crate::vonage::jwt::Signer;
+use crate::vonage::private_key::tests::test_key;
 
 /// Runs a future that never waits on anything real to completion.
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -115,5 +118,18 @@ impl EventQueue for MemoryQueue {
         }
         self.sent.borrow_mut().push(message.into());
         Ok(())
+    }
+}
+
+/// Signs natively with the `rsa` crate: an implementation independent of
+/// the runtime's WebCrypto signer.
+pub struct NativeSigner;
+
+impl Signer for NativeSigner {
+    async fn sign_rs256(&self, input: &[u8]) -> Result<Vec<u8>, AppError> {
+        use rsa::pkcs1v15::SigningKey;
+        use rsa::signature::{SignatureEncoding, Signer as _};
+        let key = SigningKey::<sha2::Sha256>::new(test_key().clone());
+        Ok(key.sign(input).to_vec())
     }
 }

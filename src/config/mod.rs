@@ -11,176 +11,23 @@
 
 pub mod var;
 
-use std::fmt;
-
-use crate::hours::{self, OpeningHours, Week};
-use crate::key::PrivateKey;
-use crate::ncco::TALK_TEXT_MAX_CHARS;
-use crate::origin::Origin;
-use crate::phone::PhoneNumber;
-use crate::secret::Secret;
-use crate::ticket::TicketKey;
-use crate::user::UserName;
-
-/// What is wrong with one variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: Problem,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    Missing,
-    /// The expected form, in words; never the value itself.
-    Invalid(String),
-}
-
-impl ConfigError {
-    fn missing(variable: &'static str) -> Self {
-        Self {
-            variable,
-            problem: Problem::Missing,
-        }
-    }
-
-    fn invalid(variable: &'static str, expected: impl Into<String>) -> Self {
-        Self {
-            variable,
-            problem: Problem::Invalid(expected.into()),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.problem {
-            Problem::Missing => write!(f, "{} is not set", self.variable),
-            Problem::Invalid(expected) => write!(f, "{} is invalid: {}", self.variable, expected),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// `/config.json`: what the page shows that follows configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageSettings {
-    pub company_name: String,
-    /// Sites that may embed the call button (frame the panel): `ALLOWED_ORIGINS`.
-    pub embed_origins: Vec<Origin>,
-    /// `None`: always open.
-    pub hours: Option<OpeningHours>,
-}
-
-/// `/auth`: what minting a token needs.
-#[derive(Debug, Clone)]
-pub struct AuthSettings {
-    pub application_id: String,
-    pub private_key: PrivateKey,
-    pub default_user: UserName,
-    /// Who `/auth/:user` may name; the default user alone unless `CLIENT_USERS` says more.
-    pub allowed_users: Vec<UserName>,
-    pub ttl_seconds: u64,
-    /// Origins besides our own whose pages may fetch a token.
-    pub allowed_origins: Vec<Origin>,
-    /// Signs the call ticket that comes with each token.
-    pub ticket_key: TicketKey,
-}
-
-/// The answer webhook: where a call goes, and what calls may cost.
-#[derive(Debug, Clone)]
-pub struct AnswerSettings {
-    /// `GREETING`; `None`: the language file's greeting with the company's name.
-    pub greeting: Option<String>,
-    /// `GREETING_<LANG>` (e.g. `GREETING_DE`), by language code (`de`).
-    pub greetings: Vec<(String, String)>,
-    pub company_name: String,
-    pub support_number: PhoneNumber,
-    /// Tried in order (the ring list); at least one.
-    pub destinations: Vec<PhoneNumber>,
-    /// How long each number rings.
-    pub ring_seconds: u32,
-    /// The longest voicemail message.
-    pub voicemail_seconds: u32,
-    /// `None`: always open.
-    pub hours: Option<OpeningHours>,
-    pub limits: CallLimits,
-    /// Checks the call ticket that must come with every call.
-    pub ticket_key: TicketKey,
-}
-
-impl AnswerSettings {
-    /// What a caller hears first: `GREETING_<LANG>`, else (in English)
-    /// `GREETING`, else the language file's greeting with the company's name.
-    pub fn greeting_for(&self, lang: &str, speech: &crate::speech::Speech) -> String {
-        if let Some((_, text)) = self.greetings.iter().find(|(l, _)| l == lang) {
-            return text.clone();
-        }
-        match &self.greeting {
-            Some(text) if lang == crate::speech::ENGLISH => text.clone(),
-            _ => speech.greeting(&self.company_name),
-        }
-    }
-}
-
-/// Playing voicemail: fetching a recording from Vonage for ops.
-#[derive(Debug, Clone)]
-pub struct RecordingSettings {
-    pub application_id: String,
-    pub private_key: PrivateKey,
-    /// A local Vonage simulator whose recordings may be fetched too
-    /// (development only; production fetches from Vonage's API hosts alone).
-    pub simulator_origin: Option<Origin>,
-}
-
-/// Caps on what calls cost (enforced by the call guard).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CallLimits {
-    /// Calls connected at once.
-    pub max_concurrent: u32,
-    /// Calls a client (an IP, IPv6 by /64) may place in an hour.
-    pub max_per_client_hour: u32,
-    /// A call whose final event never arrives frees its slot after this long.
-    pub max_call_minutes: u32,
-}
-
-/// Both webhooks: whether and how Vonage's signatures are checked.
-#[derive(Debug, Clone)]
-pub struct WebhookSettings {
-    /// `None` when no signature secret is configured: requests are unsigned.
-    pub signature: Option<SignatureSettings>,
-    /// Whoever runs unsigned said so (`ALLOW_UNSIGNED_WEBHOOKS=true`); else
-    /// an unsigned deployment reports itself degraded.
-    pub unsigned_allowed: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct SignatureSettings {
-    pub secret: Secret,
-    pub max_skew_seconds: u64,
-    /// The token's `application_id` must be this one when it is known.
-    pub application_id: Option<String>,
-}
-
-/// The event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LogSettings {
-    pub ttl_days: u32,
-}
-
-impl LogSettings {
-    /// KV's `expirationTtl` for this retention.
-    pub fn ttl_seconds(&self) -> u64 {
-        u64::from(self.ttl_days) * 24 * 60 * 60
-    }
-}
-
-/// The ops API; `token: None` means it is switched off.
-#[derive(Debug, Clone)]
-pub struct OpsSettings {
-    pub token: Option<Secret>,
-}
+use crate::call::answer::AnswerSettings;
+use crate::call::guard::CallLimits;
+use crate::call::hours::{self, OpeningHours, Week};
+use crate::call::ticket::TicketKey;
+use crate::calllog::LogSettings;
+use crate::error::{ConfigError, Problem};
+use crate::ops::OpsSettings;
+use crate::ops::recording::RecordingSettings;
+use crate::shared::origin::Origin;
+use crate::shared::phone::PhoneNumber;
+use crate::shared::secret::Secret;
+use crate::visitor::auth::AuthSettings;
+use crate::visitor::page::PageSettings;
+use crate::vonage::ncco::TALK_TEXT_MAX_CHARS;
+use crate::vonage::private_key::PrivateKey;
+use crate::vonage::signature::{SignatureSettings, WebhookSettings};
+use crate::vonage::user::UserName;
 
 /// Every route's settings, each whole or the first problem in its way.
 #[derive(Debug, Clone)]
@@ -800,7 +647,7 @@ pub(crate) mod tests {
 
     #[test]
     fn blank_values_count_as_unset() {
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let c = config(&[
             (var::GREETING, "   "),
             (var::OPS_TOKEN, ""),
@@ -818,7 +665,7 @@ pub(crate) mod tests {
 
     #[test]
     fn greetings_per_language_come_from_greeting_lang_variables() {
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let vars = [
             (var::SUPPORT_NUMBER, "447700900000"),
             (var::DESTINATION_NUMBER, "447700900001"),
@@ -843,7 +690,7 @@ pub(crate) mod tests {
             answer.greetings,
             vec![("de".to_owned(), "Hallo bei Globex!".to_owned())]
         );
-        let en = crate::speech::Speech::english();
+        let en = crate::call::speech::Speech::english();
         assert_eq!(answer.greeting_for("de", &en), "Hallo bei Globex!");
         assert_eq!(
             answer.greeting_for("en", &en),
@@ -875,7 +722,7 @@ pub(crate) mod tests {
     fn answer_settings_report_the_first_missing_piece() {
         let c = config(&[(var::SUPPORT_NUMBER, "447700900000")]);
         assert_eq!(c.answer.unwrap_err().variable, var::DESTINATION_NUMBER);
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let c = config(&[
             (var::SUPPORT_NUMBER, "447700900000"),
             (var::DESTINATION_NUMBER, "447700900001"),
@@ -886,7 +733,7 @@ pub(crate) mod tests {
 
     #[test]
     fn call_limits_default_and_are_bounded() {
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let c = config(&[
             (var::SUPPORT_NUMBER, "447700900000"),
             (var::DESTINATION_NUMBER, "447700900001"),
@@ -911,7 +758,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_ring_list_is_one_variable_or_the_other() {
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let base = [
             (var::SUPPORT_NUMBER, "447700900000"),
             (var::PRIVATE_KEY, key.as_str()),
@@ -1026,7 +873,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_allow_list_defaults_to_the_configured_user() {
-        let key = crate::key::tests::test_key_pem();
+        let key = crate::vonage::private_key::tests::test_key_pem();
         let c = config(&[
             (var::APPLICATION_ID, APP_ID),
             (var::PRIVATE_KEY, &key),

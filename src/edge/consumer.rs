@@ -3,7 +3,7 @@
 
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, console_error, console_log};
 
-use crate::log::store::{self, Delivery, Message, RETRY_DELAY_MAX_SECONDS};
+use crate::calllog::store::{self, Delivery, Message, RETRY_DELAY_MAX_SECONDS};
 
 use super::kv::Kv;
 use super::state;

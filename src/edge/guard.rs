@@ -1,16 +1,14 @@
 //! The call guard's Durable Object, and the worker's client of it.
 //!
-//! One object (named `calls`) holds the guard's state (`crate::guard`) in
-//! its storage as small values: `ticket/<id>` (a used ticket), `live` (the
-//! connected calls), `client/<key>` (a client's calls of the last hour). It
-//! reads them all once per instance, then decides each call in memory and
-//! writes what the decision changed. The runtime delivers the object's
-//! requests one at a time and holds them while it reads or writes storage,
-//! and a decision awaits nothing between reading the state and changing it,
-//! so each decision sees the state the previous one left. Values are JSON
-//! text: serde_json is in the wasm anyway, and structured values would bring
-//! serde-wasm-bindgen's map code. An hourly alarm forgets used tickets and
-//! clients that can no longer matter.
+//! One object (named `calls`) holds the guard's state in its storage as
+//! small values (`call::guard`'s keys). It reads them all once per instance
+//! into `GuardMemory`, which decides each call in memory and says what to
+//! write. The runtime delivers the object's requests one at a time and holds
+//! them while it reads or writes storage, and a decision awaits nothing
+//! between reading the state and changing it, so each decision sees the state
+//! the previous one left. Values are JSON text: serde_json is in the wasm
+//! anyway, and structured values would bring serde-wasm-bindgen's map code.
+//! An hourly alarm sweeps what can no longer matter.
 
 use std::cell::{Cell, RefCell};
 
@@ -21,14 +19,13 @@ use worker::{
     DurableObject, Env, ListOptions, Request, Response, Result, State, Storage, durable_object,
 };
 
-use crate::guard::{self, Admission, AdmitRequest, CallState, HOUR_MS, LiveCall, UsedTicket};
+use crate::call::guard::{
+    Admission, AdmitRequest, CLIENT_PREFIX, GuardMemory, HOUR_MS, LIVE_KEY, TICKET_PREFIX, Write,
+};
 
 const BINDING: &str = "CALL_GUARD";
 /// One guard for every call: the caps are global.
 const OBJECT_NAME: &str = "calls";
-const LIVE_KEY: &str = "live";
-const TICKET_PREFIX: &str = "ticket/";
-const CLIENT_PREFIX: &str = "client/";
 
 #[derive(Serialize, Deserialize)]
 pub struct ReleaseRequest {
@@ -43,26 +40,10 @@ pub struct Released {
 #[durable_object(alarm)]
 pub struct CallGuard {
     state: State,
-    /// The guard's state, read from storage once per instance and kept in
-    /// step with it: a decision then reads nothing and writes a few small
-    /// values.
-    memory: RefCell<Option<Memory>>,
+    /// The guard's state, read from storage once per instance.
+    memory: RefCell<Option<GuardMemory>>,
     /// Whether this instance has made sure the sweeping alarm is set.
     alarm_checked: Cell<bool>,
-}
-
-/// Everything in storage, in memory. Tickets sorted by id.
-#[derive(Default)]
-struct Memory {
-    tickets: Vec<(String, UsedTicket)>,
-    live: Vec<LiveCall>,
-    clients: Vec<(String, Vec<u64>)>,
-}
-
-async fn write<T: Serialize>(storage: &Storage, key: &str, value: &T) -> Result<()> {
-    storage
-        .put_raw(key, JsValue::from_str(&serde_json::to_string(value)?))
-        .await
 }
 
 /// Every stored value under `prefix`, parsed; unreadable ones skipped.
@@ -82,24 +63,26 @@ async fn list<T: DeserializeOwned>(storage: &Storage, prefix: &str) -> Result<Ve
     Ok(out)
 }
 
+async fn store(storage: &Storage, writes: &[Write]) -> Result<()> {
+    for (key, json) in writes {
+        storage.put_raw(key, JsValue::from_str(json)).await?;
+    }
+    Ok(())
+}
+
 impl CallGuard {
     /// The state, loaded on this instance's first request. The runtime holds
     /// other requests while storage is read, so none sees a half-loaded state.
-    async fn memory(&self) -> Result<std::cell::RefMut<'_, Memory>> {
+    async fn memory(&self) -> Result<std::cell::RefMut<'_, GuardMemory>> {
         if self.memory.borrow().is_none() {
             let storage = self.state.storage();
-            let mut tickets = list::<UsedTicket>(&storage, TICKET_PREFIX).await?;
-            tickets.sort_by(|a, b| a.0.cmp(&b.0));
+            let tickets = list(&storage, TICKET_PREFIX).await?;
             let live = match storage.get::<String>(LIVE_KEY).await? {
                 Some(json) => serde_json::from_str(&json)?,
                 None => Vec::new(),
             };
-            let clients = list::<Vec<u64>>(&storage, CLIENT_PREFIX).await?;
-            *self.memory.borrow_mut() = Some(Memory {
-                tickets,
-                live,
-                clients,
-            });
+            let clients = list(&storage, CLIENT_PREFIX).await?;
+            *self.memory.borrow_mut() = Some(GuardMemory::new(tickets, live, clients));
         }
         Ok(std::cell::RefMut::map(self.memory.borrow_mut(), |m| {
             m.as_mut().expect("loaded above")
@@ -108,70 +91,18 @@ impl CallGuard {
 
     async fn admit(&self, request: &AdmitRequest) -> Result<Admission> {
         let now = worker::Date::now().as_millis();
-        // Decide in memory, without awaiting; then write what changed.
-        let (admission, writes) = {
-            let mut memory = self.memory().await?;
-            let ticket_at = memory
-                .tickets
-                .binary_search_by(|(id, _)| id.as_str().cmp(&request.ticket_id));
-            let client_at = memory
-                .clients
-                .iter()
-                .position(|(k, _)| *k == request.client.0);
-            let mut state = CallState {
-                ticket: ticket_at.ok().map(|i| memory.tickets[i].1.clone()),
-                live: memory.live.clone(),
-                client_calls: client_at
-                    .map(|i| memory.clients[i].1.clone())
-                    .unwrap_or_default(),
-            };
-            let (admission, changed) = state.admit(request, now);
-            let mut writes: Vec<(String, String)> = Vec::new();
-            if let (true, Some(ticket), Err(at)) = (changed.ticket, state.ticket, ticket_at) {
-                writes.push((
-                    format!("{TICKET_PREFIX}{}", request.ticket_id),
-                    serde_json::to_string(&ticket)?,
-                ));
-                memory
-                    .tickets
-                    .insert(at, (request.ticket_id.clone(), ticket));
-            }
-            if changed.live {
-                writes.push((LIVE_KEY.into(), serde_json::to_string(&state.live)?));
-                memory.live = state.live;
-            }
-            if changed.client_calls {
-                writes.push((
-                    format!("{CLIENT_PREFIX}{}", request.client.0),
-                    serde_json::to_string(&state.client_calls)?,
-                ));
-                match client_at {
-                    Some(i) => memory.clients[i].1 = state.client_calls,
-                    None => memory
-                        .clients
-                        .push((request.client.0.clone(), state.client_calls)),
-                }
-            }
-            (admission, writes)
-        };
+        // Decided in memory without awaiting, then written.
+        let (admission, writes) = self.memory().await?.admit(request, now);
         let storage = self.state.storage();
-        for (key, json) in &writes {
-            storage.put_raw(key, JsValue::from_str(json)).await?;
-        }
+        store(&storage, &writes).await?;
         self.keep_sweeping(&storage).await?;
         Ok(admission)
     }
 
     async fn release(&self, leg: &str) -> Result<bool> {
-        let live = {
-            let mut memory = self.memory().await?;
-            if !guard::release(&mut memory.live, leg) {
-                return Ok(false);
-            }
-            memory.live.clone()
-        };
-        write(&self.state.storage(), LIVE_KEY, &live).await?;
-        Ok(true)
+        let write = self.memory().await?.release(leg);
+        store(&self.state.storage(), write.as_slice()).await?;
+        Ok(write.is_some())
     }
 
     async fn keep_sweeping(&self, storage: &Storage) -> Result<()> {
@@ -207,35 +138,16 @@ impl DurableObject for CallGuard {
         }
     }
 
-    /// Forgets used tickets past their keeping time, and clients whose
-    /// calls are all older than an hour; comes back in an hour while any
-    /// ticket remains.
+    /// Forgets what can no longer matter (`GuardMemory::sweep`); comes back
+    /// in an hour while any ticket remains.
     async fn alarm(&self) -> Result<Response> {
         let now = worker::Date::now().as_millis();
-        let (forgotten, kept) = {
-            let mut memory = self.memory().await?;
-            let mut forgotten: Vec<String> = Vec::new();
-            memory.tickets.retain(|(id, used)| {
-                let old = used.forgettable(now);
-                if old {
-                    forgotten.push(format!("{TICKET_PREFIX}{id}"));
-                }
-                !old
-            });
-            memory.clients.retain(|(key, calls)| {
-                let old = calls.iter().all(|t| now.saturating_sub(*t) >= HOUR_MS);
-                if old {
-                    forgotten.push(format!("{CLIENT_PREFIX}{key}"));
-                }
-                !old
-            });
-            (forgotten, memory.tickets.len())
-        };
+        let sweep = self.memory().await?.sweep(now);
         let storage = self.state.storage();
-        if !forgotten.is_empty() {
-            storage.delete_multiple(forgotten).await?;
+        if !sweep.forget.is_empty() {
+            storage.delete_multiple(sweep.forget).await?;
         }
-        if kept > 0 {
+        if sweep.again {
             storage.set_alarm(HOUR_MS as i64).await?;
         } else {
             self.alarm_checked.set(false);

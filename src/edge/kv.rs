@@ -12,7 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::{Env, Queue};
 
-use crate::log::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
+use crate::calllog::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
 
 const KV_BINDING: &str = "CALL_EVENTS";
 const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";

@@ -12,8 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::error::AppError;
-use crate::key::PrivateKey;
-use crate::token::Signer;
+use crate::vonage::jwt::Signer;
+use crate::vonage::private_key::PrivateKey;
 
 const ALGORITHM: &str = "RSASSA-PKCS1-v1_5";
 

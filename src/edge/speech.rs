@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use worker::{Env, console_warn};
 
-use crate::speech::{ENGLISH, Speech};
+use crate::call::speech::{ENGLISH, Speech};
 
 use super::assets;
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::hours::ZoneRules;
+use crate::call::hours::ZoneRules;
 
 thread_local! {
     /// One formatter per zone and isolate: building one is the costly part.

@@ -10,11 +10,12 @@
 
 use std::cell::OnceCell;
 
-use edge_click_to_call::config::{AuthSettings, Config};
+use edge_click_to_call::config::Config;
 use edge_click_to_call::edge::signer::WebCryptoSigner;
 use edge_click_to_call::error::AppError;
-use edge_click_to_call::key::PrivateKey;
-use edge_click_to_call::token::{self, Signer};
+use edge_click_to_call::visitor::auth::{self, AuthSettings};
+use edge_click_to_call::vonage::jwt::Signer;
+use edge_click_to_call::vonage::private_key::PrivateKey;
 use jwt_compact::alg::{Rsa, RsaPrivateKey};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use rsa::pkcs8::DecodePrivateKey;
@@ -66,13 +67,13 @@ async fn mint(settings: &AuthSettings, strategy: &str, n: u32) -> Result<String,
                 let signer = RustSigner {
                     key: &settings.private_key,
                 };
-                token::mint_client_token(settings, user, now, jti, &signer).await?
+                auth::mint_client_token(settings, user, now, jti, &signer).await?
             }
             _ => {
                 let signer = WebCryptoSigner {
                     key: &settings.private_key,
                 };
-                token::mint_client_token(settings, user, now, jti, &signer).await?
+                auth::mint_client_token(settings, user, now, jti, &signer).await?
             }
         };
         last = minted.token;

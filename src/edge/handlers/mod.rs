@@ -13,9 +13,9 @@ use std::pin::Pin;
 use web_sys::{Request, Response};
 use worker::{Context, Date, Env, console_error};
 
-use crate::config::{Config, ConfigError};
-use crate::error::AppError;
-use crate::log::store;
+use crate::calllog::store;
+use crate::config::Config;
+use crate::error::{AppError, ConfigError};
 use crate::routes::{self, Method, Route};
 
 use super::http::{self, RequestUrl, header};

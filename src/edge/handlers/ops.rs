@@ -4,13 +4,14 @@
 use web_sys::{Request, Response};
 use worker::{Env, console_error};
 
-use crate::callback;
+use crate::calllog::store::{self, Via};
 use crate::config::Config;
 use crate::error::AppError;
-use crate::log::store::{self, Via};
-use crate::log::summary::RECORD_STATUS;
-use crate::recording::{self, UrlParts};
-use crate::{health, ops, token};
+use crate::health;
+use crate::ops::{self, calls, recording};
+use crate::visitor::callback;
+use crate::vonage::jwt;
+use crate::vonage::media::UrlParts;
 
 use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
@@ -94,48 +95,29 @@ pub(super) async fn ops_recording(
         store::entries_of_call(&store, call_id, None, |w| console_error!("event log: {w}"))
             .await
             .map_err(read_failed)?;
-    let recording_url = entries
-        .iter()
-        .filter(|e| e.status == RECORD_STATUS)
-        .filter(|e| {
-            e.raw_field("recording_uuid")
-                .is_some_and(|id| id == recording_id)
-        })
-        .find_map(|e| e.raw_field("recording_url")?.as_str().map(str::to_owned))
-        .ok_or(AppError::NotFound)?;
-    let url = web_sys::Url::new(&recording_url)
-        .map_err(|_| AppError::RecordingUnavailable("its URL could not be parsed".into()))?;
-    let (protocol, hostname, port, pathname, username, password) = (
-        url.protocol(),
-        url.hostname(),
-        url.port(),
-        url.pathname(),
-        url.username(),
-        url.password(),
-    );
-    let parts = UrlParts {
-        protocol: &protocol,
-        hostname: &hostname,
-        port: &port,
-        pathname: &pathname,
-        username: &username,
-        password: &password,
-    };
-    if !recording::fetchable(&parts, settings.simulator_origin.as_ref()) {
+    let recording_url = recording::url_of(&entries, recording_id)?;
+    let url = web_sys::Url::new(&recording_url).ok();
+    let parts = url.as_ref().map(|url| UrlParts {
+        protocol: url.protocol(),
+        hostname: url.hostname(),
+        port: url.port(),
+        pathname: url.pathname(),
+        username: url.username(),
+        password: url.password(),
+    });
+    if let Err(e) = recording::may_fetch(parts.as_ref(), settings) {
         console_error!("recordings: refused to fetch a recording URL outside Vonage's API hosts");
-        return Err(AppError::RecordingUnavailable(
-            "its URL is not on Vonage's API hosts".into(),
-        ));
+        return Err(e);
     }
+    let href = url.map(|u| u.href()).unwrap_or_default();
     let mut jti = [0u8; 16];
     getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
     let signer = WebCryptoSigner {
         key: &settings.private_key,
     };
-    let jwt =
-        token::mint_application_token(&settings.application_id, now_ms() / 1000, jti, &signer)
-            .await?;
-    http::stream_from(&url.href(), &format!("Bearer {jwt}")).await
+    let jwt = jwt::mint_application_token(&settings.application_id, now_ms() / 1000, jti, &signer)
+        .await?;
+    http::stream_from(&href, &format!("Bearer {jwt}")).await
 }
 
 pub(super) async fn ops_calls(
@@ -146,7 +128,7 @@ pub(super) async fn ops_calls(
 ) -> Result<Response, AppError> {
     authorize_ops(req, config)?;
     let pairs = url.query_pairs();
-    let query = ops::ListQuery::parse(
+    let query = calls::ListQuery::parse(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         now_ms(),
     )?;
@@ -159,7 +141,7 @@ pub(super) async fn ops_calls(
     )
     .await
     .map_err(read_failed)?;
-    Ok(http::json(200, &ops::call_list(query.day, calls, cursor)))
+    Ok(http::json(200, &calls::call_list(query.day, calls, cursor)))
 }
 
 pub(super) async fn ops_call(
@@ -180,7 +162,7 @@ pub(super) async fn ops_call(
     })
     .await
     .map_err(read_failed)?;
-    let view = ops::call_view(call_id, entries, next).ok_or(AppError::NotFound)?;
+    let view = calls::call_view(call_id, entries, next).ok_or(AppError::NotFound)?;
     Ok(http::json(200, &view))
 }
 

@@ -5,14 +5,16 @@ use serde::Serialize;
 use web_sys::{Request, Response};
 use worker::{Env, console_error};
 
-use crate::callback::{self, Callback};
+use crate::call::ticket;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::hours::DayHours;
-use crate::origin::{self, Origin, RequestSite};
-use crate::ticket::{self, ClientKey};
-use crate::user::UserName;
-use crate::{embed, time, token};
+use crate::shared::client::ClientKey;
+use crate::shared::origin::Origin;
+use crate::visitor::auth;
+use crate::visitor::callback::{self, Callback};
+use crate::visitor::page;
+use crate::visitor::same_site::{self, RequestSite};
+use crate::vonage::user::UserName;
 
 use super::super::assets;
 use super::super::http::{self, RequestUrl, header};
@@ -20,54 +22,9 @@ use super::super::signer::WebCryptoSigner;
 use super::super::zone::IntlZones;
 use super::{AUTH_RATE_LIMITER, CALLBACK_RATE_LIMITER, log_store, now_ms, rate_limit, settings};
 
-#[derive(Serialize)]
-struct PageConfig<'a> {
-    company_name: &'a str,
-    /// Sites the call button may be embedded in (the embed checks its host).
-    embed_origins: Vec<&'a str>,
-    /// Whether calls are taken now.
-    open: bool,
-    /// When closed: the next opening, an RFC 3339 instant (the page shows
-    /// it in the visitor's own zone).
-    next_open: Option<String>,
-    /// The company's zone, in which `hours` are given.
-    timezone: Option<&'a str>,
-    /// The week's opening hours; empty when always open.
-    hours: Vec<DayHours>,
-    closed_dates: Vec<String>,
-}
-
 /// What the page shows that follows configuration. Nothing secret.
 pub(super) fn page_config(config: &Config) -> Result<Response, AppError> {
-    let page = settings(&config.page)?;
-    let now = now_ms() as i64;
-    let embed_origins = page.embed_origins.iter().map(|o| o.as_str()).collect();
-    let view = match &page.hours {
-        None => PageConfig {
-            company_name: &page.company_name,
-            embed_origins,
-            open: true,
-            next_open: None,
-            timezone: None,
-            hours: Vec::new(),
-            closed_dates: Vec::new(),
-        },
-        Some(hours) => {
-            let open = hours.is_open(&IntlZones, now);
-            PageConfig {
-                company_name: &page.company_name,
-                embed_origins,
-                open,
-                next_open: (!open)
-                    .then(|| hours.next_open(&IntlZones, now))
-                    .flatten()
-                    .map(|(at, _)| time::rfc3339_ms(at as u64)),
-                timezone: Some(&hours.zone),
-                hours: hours.week_view(),
-                closed_dates: hours.closed_dates.iter().map(ToString::to_string).collect(),
-            }
-        }
-    };
+    let view = page::page_config(settings(&config.page)?, &IntlZones, now_ms() as i64);
     // Public and the same for every site: the embed reads it from its host page.
     Ok(http::json_with(
         200,
@@ -89,7 +46,7 @@ pub(super) async fn page(req: &Request, config: &Config, env: &Env) -> Result<Re
         console_error!("page: {why}");
         AppError::Internal
     })?;
-    http::with_headers(&response, &embed::page_headers(allowed))
+    http::with_headers(&response, &page::page_headers(allowed))
 }
 
 /// Allowed sites may call `/auth` from their own pages' scripts.
@@ -100,7 +57,7 @@ pub(super) fn auth_preflight(req: &Request, url: &RequestUrl, config: &Config) -
         .map(|a| a.allowed_origins.as_slice())
         .unwrap_or_default();
     let origin = header(req, "Origin");
-    match embed::cors_origin(origin.as_deref(), url.origin(), allowed) {
+    match page::cors_origin(origin.as_deref(), url.origin(), allowed) {
         Some(origin) => http::empty(
             204,
             &[
@@ -119,7 +76,7 @@ pub(super) fn auth_preflight(req: &Request, url: &RequestUrl, config: &Config) -
 fn same_site(req: &Request, url: &RequestUrl, allowed: &[Origin]) -> Result<(), AppError> {
     let origin_header = header(req, "Origin");
     let sec_fetch_site = header(req, "Sec-Fetch-Site");
-    origin::check(
+    same_site::check(
         &RequestSite {
             own_origin: url.origin(),
             origin_header: origin_header.as_deref(),
@@ -144,7 +101,7 @@ pub(super) async fn auth(
             UserName::FORM
         )));
     }
-    let user = token::select_user(settings, requested)?;
+    let user = auth::select_user(settings, requested)?;
     rate_limit(req, env, AUTH_RATE_LIMITER).await?;
 
     let mut jti = [0u8; 16];
@@ -153,7 +110,7 @@ pub(super) async fn auth(
         key: &settings.private_key,
     };
     let now = now_ms() / 1000;
-    let minted = token::mint_client_token(settings, user, now, jti, &signer).await?;
+    let minted = auth::mint_client_token(settings, user, now, jti, &signer).await?;
     let mut ticket_jti = [0u8; 16];
     getrandom::getrandom(&mut ticket_jti).map_err(|_| AppError::Signing)?;
     let client = ClientKey::of_ip(header(req, "CF-Connecting-IP").as_deref());
@@ -175,7 +132,7 @@ pub(super) async fn auth(
     // Across origins (an allowed site's own script), CORS echoes exactly
     // that site; the answer varies with Origin either way.
     let mut headers = vec![("Vary", "Origin".to_owned())];
-    if let Some(origin) = embed::cors_origin(
+    if let Some(origin) = page::cors_origin(
         header(req, "Origin").as_deref(),
         url.origin(),
         &settings.allowed_origins,

@@ -5,17 +5,19 @@ use serde::Serialize;
 use web_sys::{Request, Response};
 use worker::{Context, Env, console_error, console_warn};
 
-use crate::answer::{AnswerRequest, Decision, Hours};
-use crate::config::{AnswerSettings, Config, WebhookSettings};
+use crate::call::answer::{self, AnswerSettings, Decision, Hours};
+use crate::call::guard::line_freed_by;
+use crate::call::ring;
+use crate::call::speech::Caller;
+use crate::calllog::store;
+use crate::calllog::{LogEntry, LogRecord};
+use crate::config::Config;
 use crate::error::AppError;
-use crate::guard::AdmitRequest;
-use crate::log::store;
-use crate::log::summary::{is_connected_leg, is_final};
-use crate::log::{LogEntry, LogRecord};
-use crate::ncco::{self, LANG_PARAM, RING_PARAM};
 use crate::routes::Method;
-use crate::ticket::{self, TicketProblem};
-use crate::webhook::{self, MAX_BODY_BYTES, Payload};
+use crate::shared::origin::WorkerOrigin;
+use crate::vonage::answer_request::AnswerRequest;
+use crate::vonage::ncco::Ncco;
+use crate::vonage::signature::{self, MAX_BODY_BYTES, Payload, WebhookSettings};
 
 use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
@@ -32,7 +34,7 @@ pub(super) fn verify_signature(
 ) -> Result<(), AppError> {
     match &webhooks.signature {
         None => Ok(()),
-        Some(signature) => webhook::verify(
+        Some(signature) => signature::verify(
             signature,
             header(req, "Authorization").as_deref(),
             payload,
@@ -92,14 +94,16 @@ pub(super) async fn answer(
     };
     // The ticket's language (the page's, via /auth?lang=), else one the
     // call's context names itself, else English.
-    let lang = ticket_lang.as_deref().unwrap_or_else(|| request.language());
+    let lang = ticket_lang
+        .as_deref()
+        .unwrap_or_else(|| answer::language(&request));
     let words = speech::load(&env, url.origin(), lang).await;
-    let caller = ncco::Caller {
+    let caller = Caller {
         speech: &words,
         lang,
     };
-    let ncco = decision.ncco(settings.ok(), ncco::Origin(url.origin()), &hours, caller);
-    if let Some(record) = LogRecord::of_answer(&request, &decision, &hours, now_ms()) {
+    let ncco = decision.ncco(settings.ok(), WorkerOrigin(url.origin()), &hours, caller);
+    if let Some(record) = LogRecord::of_answer(&request, &decision.answered(&hours), now_ms()) {
         // Recording the answer must neither delay nor fail it.
         let store = log_store(config, &env);
         ctx.wait_until(async move {
@@ -120,41 +124,25 @@ pub(super) async fn answer(
     Ok(http::json(200, &ncco))
 }
 
-/// The ticket must be genuine, fresh and the caller's; then the guard says
-/// whether the ticket is unused and the caps allow one more call. Also the
-/// language the ticket carries, if any.
+/// Asks the call guard about a call whose ticket checks out (see
+/// `answer::guard_question`). Also the language the ticket carries.
 pub(super) async fn admit(
     request: &AnswerRequest,
     settings: &AnswerSettings,
     env: &Env,
 ) -> (Decision, Option<String>) {
-    let presented = ticket::from_custom_data(request.custom_data.as_ref());
-    let ticket = match ticket::verify(
-        &settings.ticket_key,
-        presented,
-        request.caller(),
-        now_ms() / 1000,
-    ) {
-        Ok(ticket) => ticket,
-        Err(problem) => return (Decision::Ticket(problem), None),
+    let (question, lang) = match answer::guard_question(request, settings, now_ms() / 1000) {
+        Ok(asked) => asked,
+        Err(decision) => return (decision, None),
     };
-    let Some(leg) = request.uuid.clone() else {
-        return (Decision::Ticket(TicketProblem::Malformed), None);
-    };
-    let admit = AdmitRequest {
-        ticket_id: ticket.id,
-        client: ticket.client,
-        leg,
-        limits: settings.limits,
-    };
-    let decision = match guard::admit(env, &admit).await {
+    let decision = match guard::admit(env, &question).await {
         Ok(admission) => Decision::from_admission(admission),
         Err(e) => {
             console_error!("answer webhook: the call guard is unavailable ({e})");
             Decision::GuardUnavailable
         }
     };
-    (decision, ticket.lang)
+    (decision, lang)
 }
 
 #[derive(Serialize)]
@@ -178,7 +166,7 @@ pub(super) async fn event(
     let body = if method == Method::Get {
         let pairs = url.query_pairs();
         verify_signature(req, webhooks, &Payload::Query(&pairs))?;
-        webhook::query_json(&pairs).into_bytes()
+        signature::query_json(&pairs).into_bytes()
     } else {
         let body = http::read_body(req, MAX_BODY_BYTES).await?;
         http::require_json(req)?;
@@ -192,15 +180,9 @@ pub(super) async fn event(
         console_error!("event log: {w}")
     })
     .await?;
-    // The visitor's leg's final event frees its call's line in the guard
-    // (the connected leg holds none). Should that fail, the line frees
-    // itself after MAX_CALL_MINUTES.
-    let visitor_leg = !is_connected_leg(record.entry.direction.as_deref());
-    if let (true, true, Some(leg)) = (
-        visitor_leg,
-        is_final(&record.entry.status),
-        record.entry.uuid.clone(),
-    ) {
+    // A final event may free its call's line in the guard; should that
+    // fail, the line frees itself after MAX_CALL_MINUTES.
+    if let Some(leg) = line_freed_by(&record.entry).map(str::to_owned) {
         let env = env.clone();
         ctx.wait_until(async move {
             if let Err(e) = guard::release(&env, &leg).await {
@@ -228,27 +210,19 @@ pub(super) async fn next_in_ring_list(
     config: &Config,
     env: &Env,
     entry: &LogEntry,
-) -> Option<ncco::Ncco> {
-    // Only a ringing number's leg hands over: the visitor's own leg (marked
-    // inbound) never does, whatever URL its event came to.
-    let status = entry.status.as_str();
-    if !ncco::rang_out(status) || entry.direction.as_deref() == Some("inbound") {
-        return None;
-    }
+) -> Option<Ncco> {
     let pairs = url.query_pairs();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let index = param(RING_PARAM)?.parse::<usize>().ok()?;
-    let lang = crate::speech::language_code(param(LANG_PARAM));
+    let rang_out = ring::rang_out(&entry.status, entry.direction.as_deref(), &pairs)?;
     let settings = config.answer.as_ref().ok()?;
-    let words = speech::load(env, url.origin(), lang).await;
-    let caller = ncco::Caller {
+    let words = speech::load(env, url.origin(), rang_out.lang).await;
+    let caller = Caller {
         speech: &words,
-        lang,
+        lang: rang_out.lang,
     };
-    ncco::after_ring(settings, ncco::Origin(url.origin()), index, status, caller)
+    Some(ring::after(
+        settings,
+        WorkerOrigin(url.origin()),
+        rang_out.index,
+        caller,
+    ))
 }

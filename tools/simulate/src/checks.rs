@@ -4,10 +4,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use edge_click_to_call::config::var;
-use edge_click_to_call::key::PrivateKey;
-use edge_click_to_call::ncco::{Action, Endpoint, TALK_TEXT_MAX_CHARS};
-use edge_click_to_call::phone::PhoneNumber;
-use edge_click_to_call::token::{ACL_PATHS, TokenResponse};
+use edge_click_to_call::shared::phone::PhoneNumber;
+use edge_click_to_call::visitor::auth::TokenResponse;
+use edge_click_to_call::vonage::jwt::ACL_PATHS;
+use edge_click_to_call::vonage::ncco::{Action, Endpoint, TALK_TEXT_MAX_CHARS};
+use edge_click_to_call::vonage::private_key::PrivateKey;
 use jwt_compact::alg::Rsa;
 use jwt_compact::{AlgorithmExt, UntrustedToken};
 use rsa::RsaPrivateKey;
@@ -311,7 +312,7 @@ pub fn ncco(body: &str, settings: &Settings) -> Result<Checked, Vec<String>> {
 /// busy" words (`expected` names which).
 pub fn no_connect(body: &str, expected: &str) -> Result<String, Vec<String>> {
     let ncco = parse(body)?;
-    let english = edge_click_to_call::speech::Speech::english();
+    let english = edge_click_to_call::call::speech::Speech::english();
     let words = match expected {
         "lines_busy" => &english.lines_busy,
         _ => &english.apology,

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use edge_click_to_call::key::PrivateKey;
+use edge_click_to_call::vonage::private_key::PrivateKey;
 use jwt_compact::alg::{Rsa, RsaPublicKey};
 use jwt_compact::{AlgorithmExt, UntrustedToken};
 use rsa::RsaPrivateKey;

@@ -285,8 +285,8 @@ pub fn event_body(event: &ScenarioEvent, ids: &CallIds, at_ms: u64) -> Body {
     if let Some(raw) = &event.raw_body {
         return Body::Raw(raw.clone());
     }
-    let timestamp = edge_click_to_call::time::rfc3339_ms(at_ms);
-    let began = edge_click_to_call::time::rfc3339_ms(at_ms.saturating_sub(event.lasts_ms));
+    let timestamp = edge_click_to_call::shared::time::rfc3339_ms(at_ms);
+    let began = edge_click_to_call::shared::time::rfc3339_ms(at_ms.saturating_sub(event.lasts_ms));
     let vars = Vars {
         ids,
         ring: event.ring,

@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use edge_click_to_call::config::var;
-use edge_click_to_call::ops::{CallList, CallView};
-use edge_click_to_call::time;
-use edge_click_to_call::token::TokenResponse;
-use edge_click_to_call::webhook::Payload;
+use edge_click_to_call::ops::calls::{CallList, CallView};
+use edge_click_to_call::shared::time;
+use edge_click_to_call::visitor::auth::TokenResponse;
+use edge_click_to_call::vonage::signature::Payload;
 use serde_json::{Map, Value, json};
 
 use crate::Report;
@@ -328,7 +328,7 @@ fn follow(
         && event
             .status
             .as_deref()
-            .is_some_and(edge_click_to_call::ncco::rang_out);
+            .is_some_and(edge_click_to_call::vonage::legs::rang_out);
     if !rang_out {
         if res.body.starts_with('[') {
             report.deviation(&format!("an NCCO answered {}: {}", event.label(), res.body));
@@ -740,7 +740,7 @@ fn timeline_problems(
             .fold(p.clone(), |p, (i, n)| {
                 p.replace(
                     &format!("{{ring{i}}}"),
-                    &edge_click_to_call::phone::PhoneNumber::abbreviated(n),
+                    &edge_click_to_call::shared::phone::PhoneNumber::abbreviated(n),
                 )
             })
     });

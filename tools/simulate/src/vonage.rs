@@ -1,6 +1,6 @@
 //! What the simulator signs and generates the way Vonage does.
 
-use edge_click_to_call::webhook::{Payload, payload_hash};
+use edge_click_to_call::vonage::signature::{Payload, payload_hash};
 use jwt_compact::alg::{Hs256, Hs256Key};
 use jwt_compact::{AlgorithmExt, Claims, Header};
 use serde_json::json;

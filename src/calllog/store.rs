@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 use super::entry::{LogEntry, LogRecord};
-use super::key;
+use super::keys;
 use super::summary::CallSummary;
 
 /// A failure of KV or the queue, described without secrets (keys and
@@ -275,7 +275,7 @@ pub async fn keep_dead_letters<S: LogStore>(
     now_ms: u64,
 ) -> Vec<Delivery> {
     let kept = join_all(messages.iter().map(|m| {
-        let key = key::dead_letter_key(now_ms.saturating_sub(m.age_ms), m.body.as_bytes());
+        let key = keys::dead_letter_key(now_ms.saturating_sub(m.age_ms), m.body.as_bytes());
         async move { store.put(&key, m.body).await }
     }))
     .await;
@@ -311,7 +311,7 @@ pub struct DeadLetters {
 pub const DEAD_LETTERS_SHOWN: usize = 20;
 
 pub async fn dead_letters<S: LogStore>(store: &S) -> Result<DeadLetters, StoreError> {
-    let page = store.list(key::DEAD_PREFIX, None, LIST_LIMIT_MAX).await?;
+    let page = store.list(keys::DEAD_PREFIX, None, LIST_LIMIT_MAX).await?;
     let shown: Vec<&ListedKey> = page.keys.iter().take(DEAD_LETTERS_SHOWN).collect();
     let values = join_all(shown.iter().map(|k| store.get(&k.name))).await;
     let mut letters = Vec::with_capacity(values.len());
@@ -342,7 +342,7 @@ pub async fn calls_of_day<S: LogStore>(
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<(String, Option<CallSummary>)>, Option<String>), StoreError> {
-    let prefix = key::index_prefix(day);
+    let prefix = keys::index_prefix(day);
     let page = store.list(&prefix, cursor, limit).await?;
     let calls = page
         .keys
@@ -371,7 +371,7 @@ pub async fn entries_of_call<S: LogStore>(
     mut warn: impl FnMut(&str),
 ) -> Result<(Vec<LogEntry>, Option<String>), StoreError> {
     let page = store
-        .list(&key::event_prefix(call_id), cursor, EVENT_PAGE)
+        .list(&keys::event_prefix(call_id), cursor, EVENT_PAGE)
         .await?;
     let values = join_all(page.keys.iter().map(|k| store.get(&k.name))).await;
     let mut entries = Vec::with_capacity(values.len());
@@ -570,7 +570,7 @@ mod tests {
                 record(
                     "ringing",
                     "outbound",
-                    &crate::time::rfc3339_ms(1_767_225_600_000 + u64::from(i)),
+                    &crate::shared::time::rfc3339_ms(1_767_225_600_000 + u64::from(i)),
                 )
             })
             .collect();

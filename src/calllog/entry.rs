@@ -4,12 +4,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::answer::{AnswerRequest, Decision, Hours};
 use crate::error::AppError;
-use crate::time;
+use crate::shared::time;
+use crate::vonage::answer_request::AnswerRequest;
 
-use super::event::{self, Event};
-use super::key::{self, is_vonage_id};
+use crate::vonage::event::{self, Event, is_vonage_id};
+
+use super::keys;
 use super::summary::CallSummary;
 
 /// One entry of the log, as stored in KV.
@@ -61,6 +62,17 @@ impl LogEntry {
     }
 }
 
+/// How the answer webhook answered, as its entry in the log tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// `answered`, or `refused` when the call was turned away.
+    pub status: &'static str,
+    /// `connect`, `voicemail`, `apology` or `refused`.
+    pub ncco: &'static str,
+    /// Why, in words ops can filter on; `None` when connected.
+    pub reason: Option<String>,
+}
+
 /// An entry ready to be written: its keys and values, computed once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogRecord {
@@ -81,7 +93,7 @@ impl LogRecord {
         );
         LogRecord {
             key,
-            index_key: key::index_key(&time::day_of(event.at_ms), &event.call_id),
+            index_key: keys::index_key(&time::day_of(event.at_ms), &event.call_id),
             summary,
             entry: LogEntry {
                 received_at: time::rfc3339_ms(received_ms),
@@ -104,7 +116,7 @@ impl LogRecord {
         // Valid JSON (just parsed), so valid UTF-8 and a valid raw value.
         let text = std::str::from_utf8(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
         let raw = RawValue::from_string(text.to_owned()).map_err(event::refusal)?;
-        let key = key::event_key(&event.call_id, event.at_ms, &key::short_hash(body));
+        let key = keys::event_key(&event.call_id, event.at_ms, &keys::short_hash(body));
         Ok(Self::new(event, key, received_ms, raw))
     }
 
@@ -117,8 +129,7 @@ impl LogRecord {
     /// that timed out, the retry lands on the same key.
     pub fn of_answer(
         request: &AnswerRequest,
-        decision: &Decision,
-        hours: &Hours,
+        answered: &Answered,
         received_ms: u64,
     ) -> Option<Self> {
         let call_id = request
@@ -132,19 +143,16 @@ impl LogRecord {
             _ => Map::new(),
         };
         map.retain(|_, v| !v.is_null());
-        let request_hash = key::short_hash(Value::Object(map.clone()).to_string().as_bytes());
+        let request_hash = keys::short_hash(Value::Object(map.clone()).to_string().as_bytes());
         map.insert("source".into(), Value::String("answer_webhook".into()));
-        map.insert(
-            "ncco".into(),
-            Value::String(decision.ncco_label(hours).into()),
-        );
-        if let Some(reason) = decision.reason() {
-            map.insert("reason".into(), Value::String(reason));
+        map.insert("ncco".into(), Value::String(answered.ncco.into()));
+        if let Some(reason) = &answered.reason {
+            map.insert("reason".into(), Value::String(reason.clone()));
         }
         let raw = serde_json::value::to_raw_value(&map).ok()?;
         let event = Event {
             call_id,
-            status: decision.status().into(),
+            status: answered.status.into(),
             at_ms: received_ms,
             uuid: request.uuid.clone(),
             conversation_uuid: request.conversation_uuid.clone(),
@@ -152,7 +160,7 @@ impl LogRecord {
             from: request.caller().map(str::to_owned),
             to: request.to.clone(),
         };
-        let key = key::event_key(&event.call_id, 0, &request_hash);
+        let key = keys::event_key(&event.call_id, 0, &request_hash);
         Some(Self::new(event, key, received_ms, raw))
     }
 }
@@ -251,7 +259,12 @@ mod tests {
             custom_data: Some(serde_json::json!({"page": "/pricing"})),
             ..AnswerRequest::default()
         };
-        let r = LogRecord::of_answer(&request, &Decision::Connect, &Hours::Open, NOW).unwrap();
+        let connected = Answered {
+            status: "answered",
+            ncco: "connect",
+            reason: None,
+        };
+        let r = LogRecord::of_answer(&request, &connected, NOW).unwrap();
         assert_eq!(r.entry.status, "answered");
         assert_eq!(r.entry.call_id, CONV);
         assert_eq!(r.entry.from.as_deref(), Some("supportuser"));
@@ -264,25 +277,20 @@ mod tests {
             r.key.starts_with(&format!("event/{CONV}/0000000000000-")),
             "sorts first"
         );
-        let retried =
-            LogRecord::of_answer(&request, &Decision::Connect, &Hours::Open, NOW + 4_000).unwrap();
+        let retried = LogRecord::of_answer(&request, &connected, NOW + 4_000).unwrap();
         assert_eq!(
             retried.key, r.key,
             "a retried answer request lands on the same key"
         );
-        assert!(
-            LogRecord::of_answer(
-                &AnswerRequest::default(),
-                &Decision::Connect,
-                &Hours::Open,
-                NOW
-            )
-            .is_none()
-        );
-        let refused = Decision::Refused(crate::guard::Refusal::LinesBusy);
-        let r = LogRecord::of_answer(&request, &refused, &Hours::Open, NOW).unwrap();
+        assert!(LogRecord::of_answer(&AnswerRequest::default(), &connected, NOW).is_none());
+        let refused = Answered {
+            status: "refused",
+            ncco: "refused",
+            reason: Some("lines_busy".into()),
+        };
+        let r = LogRecord::of_answer(&request, &refused, NOW).unwrap();
         assert_eq!(r.entry.status, "refused");
         assert_eq!(r.entry.raw_field("reason").unwrap(), "lines_busy");
-        assert_eq!(r.summary.outcome(), crate::log::Outcome::Refused);
+        assert_eq!(r.summary.outcome(), crate::calllog::Outcome::Refused);
     }
 }

@@ -10,15 +10,14 @@
 //! (`guard.rs`): a ticket's signature says it is genuine, not that it is
 //! fresh.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use hkdf::Hkdf;
 use jwt_compact::alg::{Hs256, Hs256Key};
 use jwt_compact::{AlgorithmExt, Claims, Header, UntrustedToken};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
-use crate::key::PrivateKey;
+use crate::shared::client::ClientKey;
+use crate::vonage::private_key::PrivateKey;
 
 /// How long an unused ticket stays valid.
 pub const TICKET_TTL_SECONDS: u64 = 120;
@@ -42,27 +41,6 @@ impl TicketKey {
 impl std::fmt::Debug for TicketKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("TicketKey(..)")
-    }
-}
-
-/// Who asked for a ticket: an IPv4 address, or an IPv6 address's /64 (one
-/// subscriber usually holds a whole /64), hashed so that neither tickets nor
-/// the guard's state hold an address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientKey(pub String);
-
-impl ClientKey {
-    pub fn of_ip(ip: Option<&str>) -> Self {
-        let ip = ip.map(str::trim).unwrap_or_default();
-        let network = if let Ok(v4) = ip.parse::<Ipv4Addr>() {
-            v4.to_string()
-        } else if let Ok(v6) = ip.parse::<Ipv6Addr>() {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        } else {
-            "unknown".to_owned()
-        };
-        Self(hex::encode(&Sha256::digest(network.as_bytes())[..8]))
     }
 }
 
@@ -123,13 +101,13 @@ pub fn issue(
     now_seconds: u64,
     ticket_jti: [u8; 16],
 ) -> String {
-    let lang = crate::speech::language_code(Some(lang));
+    let lang = crate::call::speech::language_code(Some(lang));
     let mut claims = Claims::new(TicketFields {
         jti: hex::encode(ticket_jti),
         sub: user.to_owned(),
         tok: token_jti.to_owned(),
         cli: client.clone(),
-        lng: (lang != crate::speech::ENGLISH).then(|| lang.to_owned()),
+        lng: (lang != crate::call::speech::ENGLISH).then(|| lang.to_owned()),
     });
     claims.issued_at = chrono::DateTime::from_timestamp(now_seconds as i64, 0);
     claims.expiration =
@@ -173,7 +151,7 @@ pub fn verify(
             .custom
             .lng
             .as_deref()
-            .map(|l| crate::speech::language_code(Some(l)).to_owned()),
+            .map(|l| crate::call::speech::language_code(Some(l)).to_owned()),
     })
 }
 
@@ -186,7 +164,7 @@ pub fn from_custom_data(custom_data: Option<&serde_json::Value>) -> Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::tests::test_key_pem;
+    use crate::vonage::private_key::tests::test_key_pem;
 
     fn key() -> TicketKey {
         TicketKey::derive(&PrivateKey::from_pem(&test_key_pem()).unwrap())
@@ -259,21 +237,6 @@ mod tests {
             verify(&key(), Some("nope"), Some("supportuser"), NOW),
             Err(TicketProblem::Malformed)
         );
-    }
-
-    #[test]
-    fn clients_are_ipv4_addresses_or_ipv6_slash_64s_hashed() {
-        let a = ClientKey::of_ip(Some("2001:db8:1:2:aaaa::1"));
-        let b = ClientKey::of_ip(Some("2001:db8:1:2:bbbb::9"));
-        let c = ClientKey::of_ip(Some("2001:db8:1:3::1"));
-        assert_eq!(a, b, "one /64, one client");
-        assert_ne!(a, c);
-        assert_ne!(
-            ClientKey::of_ip(Some("203.0.113.7")),
-            ClientKey::of_ip(Some("203.0.113.8"))
-        );
-        assert_eq!(a.0.len(), 16);
-        assert!(!a.0.contains("2001"), "no address in the key");
     }
 
     #[test]

@@ -8,19 +8,19 @@
 //! open proxy carrying our application's token. A local simulator's origin
 //! may be allowed too, for development (`SIMULATOR_ORIGIN`).
 
-use crate::origin::Origin;
+use crate::shared::origin::Origin;
 
 /// A URL's parts, as the runtime's URL parser gives them.
-#[derive(Debug, Clone, Copy)]
-pub struct UrlParts<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
     /// With its colon: `https:`.
-    pub protocol: &'a str,
-    pub hostname: &'a str,
+    pub protocol: String,
+    pub hostname: String,
     /// Empty for the scheme's default port.
-    pub port: &'a str,
-    pub pathname: &'a str,
-    pub username: &'a str,
-    pub password: &'a str,
+    pub port: String,
+    pub pathname: String,
+    pub username: String,
+    pub password: String,
 }
 
 /// `api.nexmo.com`, `api.vonage.com`, and their regional forms
@@ -47,11 +47,11 @@ fn media_path(path: &str) -> bool {
 }
 
 /// Whether the worker may fetch this recording URL.
-pub fn fetchable(url: &UrlParts<'_>, simulator: Option<&Origin>) -> bool {
-    if !url.username.is_empty() || !url.password.is_empty() || !media_path(url.pathname) {
+pub fn fetchable(url: &UrlParts, simulator: Option<&Origin>) -> bool {
+    if !url.username.is_empty() || !url.password.is_empty() || !media_path(&url.pathname) {
         return false;
     }
-    if url.protocol == "https:" && url.port.is_empty() && vonage_api_host(url.hostname) {
+    if url.protocol == "https:" && url.port.is_empty() && vonage_api_host(&url.hostname) {
         return true;
     }
     simulator.is_some_and(|origin| {
@@ -73,14 +73,14 @@ mod tests {
         hostname: &'static str,
         port: &'static str,
         pathname: &'static str,
-    ) -> UrlParts<'static> {
+    ) -> UrlParts {
         UrlParts {
-            protocol,
-            hostname,
-            port,
-            pathname,
-            username: "",
-            password: "",
+            protocol: protocol.into(),
+            hostname: hostname.into(),
+            port: port.into(),
+            pathname: pathname.into(),
+            username: String::new(),
+            password: String::new(),
         }
     }
 
@@ -117,7 +117,7 @@ mod tests {
             );
         }
         let mut with_user = parts("https:", "api.nexmo.com", "", "/v1/files/x");
-        with_user.username = "me";
+        with_user.username = "me".into();
         assert!(!fetchable(&with_user, None));
     }
 

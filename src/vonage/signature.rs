@@ -20,13 +20,31 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::bearer::{self, Bearer};
-use crate::config::SignatureSettings;
 use crate::error::AppError;
+use crate::shared::bearer::{self, Bearer};
+use crate::shared::secret::Secret;
 
 /// Vonage's webhook bodies are a few hundred bytes; 64 KiB is generous and
 /// keeps one log entry far below KV's value limit.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Both webhooks: whether and how Vonage's signatures are checked.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `None` when no signature secret is configured: requests are unsigned.
+    pub signature: Option<SignatureSettings>,
+    /// Whoever runs unsigned said so (`ALLOW_UNSIGNED_WEBHOOKS=true`); else
+    /// an unsigned deployment reports itself degraded.
+    pub unsigned_allowed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignatureSettings {
+    pub secret: Secret,
+    pub max_skew_seconds: u64,
+    /// The token's `application_id` must be this one when it is known.
+    pub application_id: Option<String>,
+}
 
 /// The claims we check beyond `iat` (which jwt-compact lifts out).
 #[derive(Debug, Deserialize)]
@@ -212,7 +230,7 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::shared::secret::Secret;
 
     #[test]
     fn query_json_keeps_the_order_and_escapes_like_json_stringify() {
@@ -233,7 +251,8 @@ mod tests {
     #[test]
     fn signed_webhook_fixtures_from_an_independent_implementation() {
         let fixtures: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/signed-webhooks.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/signed-webhooks.json"))
+                .unwrap();
         let settings = SignatureSettings {
             secret: Secret::new(fixtures["secret"].as_str().unwrap()),
             application_id: fixtures["application_id"].as_str().map(str::to_owned),

@@ -1,4 +1,4 @@
-//! Whether a token request comes from our own page (or an allowed site).
+//! Whether a request comes from our own page (or an allowed site).
 //!
 //! A token places calls that cost money, so another website must not be able
 //! to make its visitors' browsers fetch one for it. Browsers say where a
@@ -8,30 +8,7 @@
 //! they can forge any header anyway.
 
 use crate::error::AppError;
-
-/// `scheme://host[:port]`, as browsers send in the `Origin` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin(String);
-
-impl Origin {
-    pub const FORM: &'static str =
-        "an origin like https://www.example.com (scheme and host, optional port, no path)";
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim().trim_end_matches('/').to_ascii_lowercase();
-        let (scheme, rest) = raw.split_once("://")?;
-        let scheme_ok = scheme == "https" || scheme == "http";
-        let host_ok = !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-        (scheme_ok && host_ok).then_some(Self(raw))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+use crate::shared::origin::Origin;
 
 pub struct RequestSite<'a> {
     /// `scheme://host[:port]` of the URL the request was made to.
@@ -57,7 +34,6 @@ pub fn check(site: &RequestSite<'_>, allowed: &[Origin]) -> Result<(), AppError>
         Some(_) => Err(AppError::CrossSite),
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,26 +45,6 @@ mod tests {
             own_origin: OWN,
             origin_header: origin,
             sec_fetch_site: fetch_site,
-        }
-    }
-
-    #[test]
-    fn origins_need_scheme_and_host_only() {
-        assert_eq!(
-            Origin::parse("http://localhost:3000/").unwrap().as_str(),
-            "http://localhost:3000"
-        );
-        assert_eq!(
-            Origin::parse("HTTPS://WWW.Example.com").unwrap().as_str(),
-            "https://www.example.com"
-        );
-        for bad in [
-            "www.example.com",
-            "https://example.com/path",
-            "ftp://example.com",
-            "https://",
-        ] {
-            assert!(Origin::parse(bad).is_none(), "{bad}");
         }
     }
 

@@ -14,16 +14,6 @@ pub const INDEX_PREFIX: &str = "call/";
 /// queue's consumer keeps them here, for ops to read).
 pub const DEAD_PREFIX: &str = "dead/";
 
-/// Whether `id` can name a call in a key: Vonage's ids are hexadecimal with
-/// dashes (`63f61863-4a51-…`), conversations prefixed `CON-`. Anything else
-/// (slashes, dots, other letters) could step outside the key scheme.
-pub fn is_vonage_id(id: &str) -> bool {
-    let body = id.strip_prefix("CON-").unwrap_or(id);
-    (8..=64).contains(&body.len())
-        && body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
-        && body.bytes().any(|b| b.is_ascii_hexdigit())
-}
-
 /// The first 8 bytes of SHA-256, in hex: unique enough within one call's
 /// millisecond, short enough for a key.
 pub fn short_hash(bytes: &[u8]) -> String {
@@ -55,30 +45,6 @@ pub fn dead_letter_key(kept_ms: u64, message: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn vonage_ids_are_hex_with_dashes() {
-        for ok in [
-            "63f61863-4a51-4f6b-86e1-46edebcf9356",
-            "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
-            "aaaaaaaa",
-            "0123456789abcdef0123456789abcdef",
-        ] {
-            assert!(is_vonage_id(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "CON-",
-            "--------",
-            "abc",
-            "CON-../x",
-            "63f61863 4a51",
-            "g3f61863-4a51",
-            &"a".repeat(65),
-        ] {
-            assert!(!is_vonage_id(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn keys_sort_in_time_order_within_a_call() {

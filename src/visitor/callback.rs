@@ -10,11 +10,11 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::calllog::keys::short_hash;
+use crate::calllog::store::{LogStore, StoreError};
 use crate::error::AppError;
-use crate::log::key::short_hash;
-use crate::log::store::{LogStore, StoreError};
-use crate::phone::PhoneNumber;
-use crate::time;
+use crate::shared::phone::PhoneNumber;
+use crate::shared::time;
 
 pub const PREFIX: &str = "callback/";
 pub const NAME_MAX_CHARS: usize = 100;

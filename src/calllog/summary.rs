@@ -9,28 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Statuses after which a leg is over (Vonage Voice API webhook reference,
-/// event webhook: busy, cancelled, unanswered, disconnected, rejected,
-/// failed, timeout, completed).
-pub const FINAL_STATUSES: [&str; 8] = [
-    "completed",
-    "busy",
-    "cancelled",
-    "unanswered",
-    "rejected",
-    "failed",
-    "timeout",
-    "disconnected",
-];
-
-pub fn is_final(status: &str) -> bool {
-    FINAL_STATUSES.contains(&status)
-}
-
-/// The leg the NCCO's connect action created, as Vonage labels it.
-pub fn is_connected_leg(direction: Option<&str>) -> bool {
-    direction == Some("outbound")
-}
+use crate::vonage::event::RECORD_STATUS;
+use crate::vonage::legs::{Leg, is_final};
 
 /// How a call went, in the words ops sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,9 +58,6 @@ pub struct CallSummary {
     pub voicemail: bool,
 }
 
-/// The status the log gives a recording event (it has none of its own).
-pub const RECORD_STATUS: &str = "record";
-
 /// KV metadata must serialise to at most 1024 bytes; numbers and names are
 /// clipped to this many characters.
 const FIELD_MAX_CHARS: usize = 64;
@@ -98,7 +75,7 @@ impl CallSummary {
         to: Option<&str>,
         at_ms: u64,
     ) -> Self {
-        let connected = is_connected_leg(direction);
+        let connected = Leg::of(direction) == Leg::Connected;
         Self {
             status: status.to_owned(),
             first_event_ms: at_ms,

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::time::{Date, Weekday};
+use crate::shared::time::{Date, Weekday};
 
 const DAY_MINUTES: u16 = 24 * 60;
 const MS_PER_MINUTE: i64 = 60_000;
@@ -262,7 +262,7 @@ pub(crate) mod tests {
     }
 
     fn utc(s: &str) -> i64 {
-        crate::time::parse_rfc3339(s).unwrap() as i64
+        crate::shared::time::parse_rfc3339(s).unwrap() as i64
     }
 
     #[test]
@@ -328,7 +328,7 @@ pub(crate) mod tests {
         let (at, local) = h.next_open(&London, utc("2026-01-09T18:00:00Z")).unwrap();
         assert_eq!(at, utc("2026-01-10T10:00:00Z"));
         assert_eq!(
-            crate::speech::Speech::english().when(local),
+            crate::call::speech::Speech::english().when(local),
             "Saturday at 10:00"
         );
         // Saturday afternoon → Monday; here Monday the 28th is closed → Tuesday.

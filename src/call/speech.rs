@@ -8,8 +8,9 @@
 
 use serde::Deserialize;
 
-use crate::hours::Local;
-use crate::ncco::TALK_TEXT_MAX_CHARS;
+use crate::vonage::ncco::{Action, Ncco, TALK_TEXT_MAX_CHARS};
+
+use super::hours::Local;
 
 pub const ENGLISH: &str = "en";
 
@@ -140,16 +141,43 @@ impl Speech {
     }
 }
 
+/// Who is being answered: the words of their language, and its code (a
+/// ring-list leg's event URL carries it, so the next NCCO speaks it too).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub speech: &'a Speech,
+    pub lang: &'a str,
+}
+
+/// One `talk` in the caller's voice.
+pub fn talk(text: String, speech: &Speech) -> Action {
+    Action::Talk {
+        text,
+        language: speech.talk_language.clone(),
+    }
+}
+
+/// One `talk` and nothing else: nothing is dialled.
+pub fn say(text: &str, speech: &Speech) -> Ncco {
+    vec![talk(text.to_owned(), speech)]
+}
+
+/// Spoken when the service cannot connect the caller, so Vonage never gets
+/// an error page (which it would read as a failed call with no explanation).
+pub fn apology(speech: &Speech) -> Ncco {
+    say(&speech.apology, speech)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Date;
+    use crate::shared::time::Date;
 
     const FILES: [(&str, &str); 4] = [
-        ("en", include_str!("../site/i18n/en.json")),
-        ("de", include_str!("../site/i18n/de.json")),
-        ("es", include_str!("../site/i18n/es.json")),
-        ("fr", include_str!("../site/i18n/fr.json")),
+        ("en", include_str!("../../site/i18n/en.json")),
+        ("de", include_str!("../../site/i18n/de.json")),
+        ("es", include_str!("../../site/i18n/es.json")),
+        ("fr", include_str!("../../site/i18n/fr.json")),
     ];
 
     #[test]
@@ -194,5 +222,14 @@ mod tests {
         assert_eq!(language_code(Some("../x")), "en");
         assert_eq!(language_code(Some("DE")), "en");
         assert_eq!(language_code(None), "en");
+    }
+
+    #[test]
+    fn an_apology_dials_no_one() {
+        let en = Speech::english();
+        assert_eq!(
+            serde_json::to_string(&apology(&en)).unwrap(),
+            format!(r#"[{{"action":"talk","text":"{}"}}]"#, en.apology)
+        );
     }
 }

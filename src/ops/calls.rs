@@ -1,31 +1,19 @@
-//! The ops API: who may read the log, and the shapes it answers with.
+//! The call log as ops read it: a day's calls with totals, and one call's
+//! timeline with its path told in words.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::bearer::{self, Bearer};
-use crate::config::OpsSettings;
+use crate::calllog::store::LIST_LIMIT_MAX;
+use crate::calllog::{CallSummary, LogEntry, Outcome};
 use crate::error::AppError;
-use crate::log::key::is_vonage_id;
-use crate::log::store::LIST_LIMIT_MAX;
-use crate::log::summary::{RECORD_STATUS, is_connected_leg, is_final};
-use crate::log::{CallSummary, LogEntry, Outcome};
-use crate::phone::PhoneNumber;
-use crate::time::{self, Date};
+use crate::shared::phone::PhoneNumber;
+use crate::shared::time::{self, Date};
+use crate::vonage::event::RECORD_STATUS;
+use crate::vonage::event::is_vonage_id;
+use crate::vonage::legs::{Leg, is_final};
 
 pub const LIST_LIMIT_DEFAULT: u32 = 50;
-
-/// `Authorization: Bearer <OPS_TOKEN>`. Without a configured token the API
-/// does not exist (404); a wrong or missing token is 401.
-pub fn authorize(settings: &OpsSettings, authorization: Option<&str>) -> Result<(), AppError> {
-    let Some(expected) = &settings.token else {
-        return Err(AppError::NotFound);
-    };
-    match bearer::parse(authorization) {
-        Bearer::Token(presented) if expected.matches(presented) => Ok(()),
-        _ => Err(AppError::Unauthorized),
-    }
-}
 
 /// The query of `GET /ops/calls`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,7 +250,7 @@ pub fn path_in_words(events: &[LogEntry]) -> String {
     let mut legs: Vec<(&str, Vec<&LogEntry>)> = Vec::new();
     for e in events
         .iter()
-        .filter(|e| is_connected_leg(e.direction.as_deref()))
+        .filter(|e| Leg::of(e.direction.as_deref()) == Leg::Connected)
     {
         let uuid = e.uuid.as_deref().unwrap_or("");
         match legs.iter_mut().find(|(u, _)| *u == uuid) {
@@ -282,7 +270,7 @@ pub fn path_in_words(events: &[LogEntry]) -> String {
     }
     let ended = events
         .iter()
-        .any(|e| !is_connected_leg(e.direction.as_deref()) && is_final(&e.status));
+        .any(|e| !(Leg::of(e.direction.as_deref()) == Leg::Connected) && is_final(&e.status));
     let recorded = events.iter().any(|e| e.status == RECORD_STATUS);
     if ended && !recorded && steps.last().is_some_and(|s| s == "closed") {
         steps.push("no message".into());
@@ -315,7 +303,7 @@ pub fn call_view(call_id: &str, events: Vec<LogEntry>, cursor: Option<String>) -
     let completed = events
         .iter()
         .filter(|e| e.status == "completed")
-        .max_by_key(|e| is_connected_leg(e.direction.as_deref()));
+        .max_by_key(|e| Leg::of(e.direction.as_deref()) == Leg::Connected);
     let recordings = events
         .iter()
         .filter(|e| e.status == RECORD_STATUS)
@@ -350,30 +338,7 @@ pub fn call_view(call_id: &str, events: Vec<LogEntry>, cursor: Option<String>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::LogRecord;
-    use crate::secret::Secret;
-
-    #[test]
-    fn ops_is_absent_without_a_token_and_closed_without_the_right_one() {
-        let off = OpsSettings { token: None };
-        assert_eq!(
-            authorize(&off, Some("Bearer anything")),
-            Err(AppError::NotFound)
-        );
-        let on = OpsSettings {
-            token: Some(Secret::new("0123456789abcdef0123")),
-        };
-        assert_eq!(authorize(&on, None), Err(AppError::Unauthorized));
-        assert_eq!(
-            authorize(&on, Some("Bearer 0123456789abcdef012")),
-            Err(AppError::Unauthorized)
-        );
-        assert_eq!(
-            authorize(&on, Some("Basic 0123456789abcdef0123")),
-            Err(AppError::Unauthorized)
-        );
-        assert_eq!(authorize(&on, Some("Bearer 0123456789abcdef0123")), Ok(()));
-    }
+    use crate::calllog::LogRecord;
 
     #[test]
     fn list_queries_default_to_today_and_validate_their_parameters() {

@@ -21,9 +21,20 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::AppError;
-use crate::time;
+use crate::shared::time;
 
-use super::key::is_vonage_id;
+/// The status the log gives a recording event (it has none of its own).
+pub const RECORD_STATUS: &str = "record";
+
+/// Whether `id` can name a call in a key: Vonage's ids are hexadecimal with
+/// dashes (`63f61863-4a51-…`), conversations prefixed `CON-`. Anything else
+/// (slashes, dots, other letters) could step outside the key scheme.
+pub fn is_vonage_id(id: &str) -> bool {
+    let body = id.strip_prefix("CON-").unwrap_or(id);
+    (8..=64).contains(&body.len())
+        && body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        && body.bytes().any(|b| b.is_ascii_hexdigit())
+}
 
 /// Any JSON value, of which only strings and numbers are read.
 #[derive(Debug)]
@@ -211,7 +222,7 @@ fn status_of(f: &Fields<'_>) -> String {
             "transfer"
         }
         None if f.speech.is_some() || f.dtmf.is_some() => "input",
-        None if f.recording_url.is_some() => super::summary::RECORD_STATUS,
+        None if f.recording_url.is_some() => RECORD_STATUS,
         None if f.reason.is_some() && f.status.is_none() => "error",
         None => f
             .kind
@@ -298,6 +309,30 @@ pub fn parse(body: &[u8], received_ms: u64) -> Result<Event, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vonage_ids_are_hex_with_dashes() {
+        for ok in [
+            "63f61863-4a51-4f6b-86e1-46edebcf9356",
+            "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
+            "aaaaaaaa",
+            "0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(is_vonage_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "CON-",
+            "--------",
+            "abc",
+            "CON-../x",
+            "63f61863 4a51",
+            "g3f61863-4a51",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_vonage_id(bad), "{bad}");
+        }
+    }
 
     const LEG: &str = "63f61863-4a51-4f6b-86e1-46edebcf9356";
     const CONV: &str = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";

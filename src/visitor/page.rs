@@ -1,5 +1,6 @@
-//! The call button on other sites: which sites may frame the call panel and
-//! read `/auth` across origins (`ALLOWED_ORIGINS`), as response headers.
+//! The page: what `/config.json` tells it, and its headers. Which sites may
+//! frame the call panel and read `/auth` across origins (`ALLOWED_ORIGINS`)
+//! is said in response headers.
 //!
 //! The page (`/`, also the embed's panel) is served through the worker so
 //! its `frame-ancestors` follows the configuration: `'none'` unless origins
@@ -7,7 +8,24 @@
 //! are those `site/_headers` gives every static file (a native test keeps
 //! the two policies the same).
 
-use crate::origin::Origin;
+use serde::Serialize;
+
+use crate::call::hours::{DayHours, OpeningHours, ZoneRules};
+use crate::call::ticket::TICKET_TTL_SECONDS;
+use crate::shared::origin::Origin;
+use crate::shared::time;
+
+use super::callback;
+
+/// `/config.json`: what the page shows that follows configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSettings {
+    pub company_name: String,
+    /// Sites that may embed the call button (frame the panel): `ALLOWED_ORIGINS`.
+    pub embed_origins: Vec<Origin>,
+    /// `None`: always open.
+    pub hours: Option<OpeningHours>,
+}
 
 /// The page's Content-Security-Policy, without `frame-ancestors`: only our
 /// origin and Vonage (REST on https://*.vonage.com, the session websocket on
@@ -75,6 +93,74 @@ pub fn cors_origin<'a>(
     allowed.iter().map(Origin::as_str).find(|a| *a == origin)
 }
 
+/// `/config.json`: what the page shows that follows configuration, and
+/// the limits it checks before the worker does. Public, nothing secret.
+#[derive(Debug, Serialize)]
+pub struct PageConfig<'a> {
+    pub company_name: &'a str,
+    /// Sites the call button may be embedded in (the embed checks its host).
+    pub embed_origins: Vec<&'a str>,
+    /// Whether calls are taken now.
+    pub open: bool,
+    /// When closed: the next opening, an RFC 3339 instant (the page shows
+    /// it in the visitor's own zone).
+    pub next_open: Option<String>,
+    /// The company's zone, in which `hours` are given.
+    pub timezone: Option<&'a str>,
+    /// The week's opening hours; empty when always open.
+    pub hours: Vec<DayHours>,
+    pub closed_dates: Vec<String>,
+    /// How long a call ticket admits a call after `/auth` issued it.
+    pub ticket_seconds: u64,
+    /// The callback form's limits (`POST /callbacks` enforces them).
+    pub callback: CallbackLimits,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct CallbackLimits {
+    pub name_max_chars: usize,
+    pub note_max_chars: usize,
+}
+
+pub fn page_config<'a>(
+    settings: &'a PageSettings,
+    rules: &impl ZoneRules,
+    now_ms: i64,
+) -> PageConfig<'a> {
+    let (open, next_open, timezone, hours, closed_dates) = match &settings.hours {
+        None => (true, None, None, Vec::new(), Vec::new()),
+        Some(hours) => {
+            let open = hours.is_open(rules, now_ms);
+            let next_open = (!open)
+                .then(|| hours.next_open(rules, now_ms))
+                .flatten()
+                .map(|(at, _)| time::rfc3339_ms(at as u64));
+            let closed_dates = hours.closed_dates.iter().map(ToString::to_string).collect();
+            (
+                open,
+                next_open,
+                Some(hours.zone.as_str()),
+                hours.week_view(),
+                closed_dates,
+            )
+        }
+    };
+    PageConfig {
+        company_name: &settings.company_name,
+        embed_origins: settings.embed_origins.iter().map(Origin::as_str).collect(),
+        open,
+        next_open,
+        timezone,
+        hours,
+        closed_dates,
+        ticket_seconds: TICKET_TTL_SECONDS,
+        callback: CallbackLimits {
+            name_max_chars: callback::NAME_MAX_CHARS,
+            note_max_chars: callback::NOTE_MAX_CHARS,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,7 +189,7 @@ mod tests {
 
     #[test]
     fn the_page_policy_is_the_static_files_policy() {
-        let headers = include_str!("../site/_headers");
+        let headers = include_str!("../../site/_headers");
         let csp = headers
             .lines()
             .find_map(|l| l.trim().strip_prefix("Content-Security-Policy: "))

@@ -1,0 +1,345 @@
+//! The answer webhook's decision: connect, refuse or apologise, and the NCCO
+//! that follows from it.
+
+use serde_json::Value;
+
+use crate::calllog::entry::Answered;
+use crate::error::ConfigError;
+use crate::shared::origin::WorkerOrigin;
+use crate::shared::phone::PhoneNumber;
+use crate::vonage::answer_request::AnswerRequest;
+use crate::vonage::ncco::Ncco;
+
+use super::guard::{Admission, AdmitRequest, CallLimits, Refusal};
+use super::hours::{Local, OpeningHours, ZoneRules};
+use super::speech::{self, Caller, Speech};
+use super::ticket::{self, TicketKey, TicketProblem};
+use super::{ring, voicemail};
+
+/// The answer webhook: where a call goes, and what calls may cost.
+#[derive(Debug, Clone)]
+pub struct AnswerSettings {
+    /// `GREETING`; `None`: the language file's greeting with the company's name.
+    pub greeting: Option<String>,
+    /// `GREETING_<LANG>` (e.g. `GREETING_DE`), by language code (`de`).
+    pub greetings: Vec<(String, String)>,
+    pub company_name: String,
+    pub support_number: PhoneNumber,
+    /// Tried in order (the ring list); at least one.
+    pub destinations: Vec<PhoneNumber>,
+    /// How long each number rings.
+    pub ring_seconds: u32,
+    /// The longest voicemail message.
+    pub voicemail_seconds: u32,
+    /// `None`: always open.
+    pub hours: Option<OpeningHours>,
+    pub limits: CallLimits,
+    /// Checks the call ticket that must come with every call.
+    pub ticket_key: TicketKey,
+}
+
+impl AnswerSettings {
+    /// What a caller hears first: `GREETING_<LANG>`, else (in English)
+    /// `GREETING`, else the language file's greeting with the company's name.
+    pub fn greeting_for(&self, lang: &str, speech: &Speech) -> String {
+        if let Some((_, text)) = self.greetings.iter().find(|(l, _)| l == lang) {
+            return text.clone();
+        }
+        match &self.greeting {
+            Some(text) if lang == speech::ENGLISH => text.clone(),
+            _ => speech.greeting(&self.company_name),
+        }
+    }
+}
+
+/// The visitor's language, as the page put it in the call's context
+/// (`custom_data.lang`); English when absent or not a language code.
+pub fn language(request: &AnswerRequest) -> &str {
+    let lang = match &request.custom_data {
+        Some(Value::Object(context)) => context.get("lang").and_then(Value::as_str),
+        _ => None,
+    };
+    speech::language_code(lang)
+}
+
+/// What the call guard is asked about a call: its ticket must be genuine,
+/// fresh and the caller's own, and its leg named; otherwise the decision is
+/// made here, without asking. Also the language the ticket carries.
+pub fn guard_question(
+    request: &AnswerRequest,
+    settings: &AnswerSettings,
+    now_seconds: u64,
+) -> Result<(AdmitRequest, Option<String>), Decision> {
+    let presented = ticket::from_custom_data(request.custom_data.as_ref());
+    let ticket = ticket::verify(
+        &settings.ticket_key,
+        presented,
+        request.caller(),
+        now_seconds,
+    )
+    .map_err(Decision::Ticket)?;
+    let leg = request
+        .uuid
+        .clone()
+        .ok_or(Decision::Ticket(TicketProblem::Malformed))?;
+    Ok((
+        AdmitRequest {
+            ticket_id: ticket.id,
+            client: ticket.client,
+            leg,
+            limits: settings.limits,
+        },
+        ticket.lang,
+    ))
+}
+
+/// Whether the line is open as a call comes in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hours {
+    Open,
+    /// `next_open`: when it opens again, in the company's zone.
+    Closed {
+        next_open: Option<Local>,
+    },
+}
+
+impl Hours {
+    /// From the configured opening hours (none: always open).
+    pub fn at(settings: &AnswerSettings, rules: &impl ZoneRules, now_ms: i64) -> Self {
+        match &settings.hours {
+            Some(hours) if !hours.is_open(rules, now_ms) => Hours::Closed {
+                next_open: hours.next_open(rules, now_ms).map(|(_, local)| local),
+            },
+            _ => Hours::Open,
+        }
+    }
+}
+
+/// How the answer webhook answered, and why: the NCCO follows from it, and
+/// so does the answered entry ops read in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Greeting, then connect: the ticket admitted the call.
+    Connect,
+    /// The service cannot route calls (a variable is missing or malformed).
+    NotConfigured(ConfigError),
+    /// No valid ticket came with the call.
+    Ticket(TicketProblem),
+    /// The guard refused the call.
+    Refused(Refusal),
+    /// The guard could not be asked; no call is connected unguarded.
+    GuardUnavailable,
+}
+
+impl Decision {
+    pub fn from_admission(admission: Admission) -> Self {
+        match admission {
+            Admission::Connect => Decision::Connect,
+            Admission::Refuse(why) => Decision::Refused(why),
+        }
+    }
+
+    /// What Vonage runs. Only an admitted call rings anyone (or, out of
+    /// hours, records a voicemail).
+    pub fn ncco(
+        &self,
+        settings: Option<&AnswerSettings>,
+        origin: WorkerOrigin<'_>,
+        hours: &Hours,
+        caller: Caller<'_>,
+    ) -> Ncco {
+        let speech = caller.speech;
+        match (self, settings) {
+            (Decision::Connect, Some(settings)) => match hours {
+                Hours::Open => ring::greet_and_ring(settings, origin, caller),
+                Hours::Closed { next_open } => voicemail::ncco(
+                    settings,
+                    origin,
+                    speech.closed_words(&settings.company_name, *next_open),
+                    speech,
+                ),
+            },
+            (Decision::Refused(Refusal::LinesBusy | Refusal::ClientLimit), _) => {
+                speech::say(&speech.lines_busy, speech)
+            }
+            _ => speech::apology(speech),
+        }
+    }
+
+    /// The answered entry's status: `answered` when connected (or when the
+    /// service itself is at fault), `refused` when the call was turned away.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Decision::Ticket(_) | Decision::Refused(_) => "refused",
+            _ => "answered",
+        }
+    }
+
+    /// `connect`, `voicemail`, `apology` or `refused`, for the log.
+    pub fn ncco_label(&self, hours: &Hours) -> &'static str {
+        match self {
+            Decision::Connect if matches!(hours, Hours::Closed { .. }) => "voicemail",
+            Decision::Connect => "connect",
+            Decision::Ticket(_) | Decision::Refused(_) => "refused",
+            Decision::NotConfigured(_) | Decision::GuardUnavailable => "apology",
+        }
+    }
+
+    /// How the call was answered, for its entry in the log.
+    pub fn answered(&self, hours: &Hours) -> Answered {
+        Answered {
+            status: self.status(),
+            ncco: self.ncco_label(hours),
+            reason: self.reason(),
+        }
+    }
+
+    /// Why, in words ops can filter on; `None` when connected.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Decision::Connect => None,
+            Decision::NotConfigured(e) => Some(format!("not_configured: {}", e.variable)),
+            Decision::Ticket(p) => Some(format!("ticket_{}", p.as_str())),
+            Decision::Refused(r) => Some(r.as_str().to_owned()),
+            Decision::GuardUnavailable => Some("guard_unavailable".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_admitted_call_is_connected() {
+        use crate::config::tests::config;
+        use crate::vonage::ncco::Action;
+        let key = crate::vonage::private_key::tests::test_key_pem();
+        let c = config(&[
+            ("SUPPORT_PHONE_NUMBER", "447700900000"),
+            ("DESTINATION_PHONE_NUMBER", "447700900001"),
+            ("VONAGE_PRIVATE_KEY", &key),
+        ]);
+        let settings = c.answer.as_ref().ok();
+        let origin = WorkerOrigin("https://call.example.com");
+        let en = crate::call::speech::Speech::english();
+        let caller = Caller {
+            speech: &en,
+            lang: "en",
+        };
+        let connects = |d: &Decision| {
+            d.ncco(settings, origin, &Hours::Open, caller)
+                .iter()
+                .any(|a| matches!(a, Action::Connect { .. }))
+        };
+        assert!(connects(&Decision::Connect));
+        for d in [
+            Decision::Ticket(TicketProblem::Missing),
+            Decision::Ticket(TicketProblem::Expired),
+            Decision::Refused(Refusal::TicketUsed),
+            Decision::Refused(Refusal::LinesBusy),
+            Decision::GuardUnavailable,
+        ] {
+            assert!(!connects(&d), "{d:?}");
+        }
+        let busy = Decision::Refused(Refusal::LinesBusy);
+        let ncco = busy.ncco(settings, origin, &Hours::Open, caller);
+        assert!(
+            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("all our lines are busy"))
+        );
+        assert_eq!(
+            (
+                busy.status(),
+                busy.ncco_label(&Hours::Open),
+                busy.reason().as_deref()
+            ),
+            ("refused", "refused", Some("lines_busy"))
+        );
+        let ticket = Decision::Ticket(TicketProblem::Expired);
+        assert_eq!(ticket.reason().as_deref(), Some("ticket_expired"));
+        assert_eq!(Decision::Connect.reason(), None);
+        // Out of hours an admitted call goes to voicemail, dialling no one.
+        let closed = Hours::Closed {
+            next_open: Some(Local {
+                date: crate::shared::time::Date::parse("2026-11-30").unwrap(),
+                minute: 540,
+            }),
+        };
+        let ncco = Decision::Connect.ncco(settings, origin, &closed, caller);
+        assert!(!ncco.iter().any(|a| matches!(a, Action::Connect { .. })));
+        assert!(
+            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("We open again on Monday at 09:00"))
+        );
+        assert!(matches!(&ncco[1], Action::Record { .. }));
+        assert_eq!(Decision::Connect.ncco_label(&closed), "voicemail");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_calls_context() {
+        let request = AnswerRequest::from_query([("custom_data", r#"{"ticket":"t","lang":"de"}"#)]);
+        assert_eq!(language(&request), "de");
+        let request = AnswerRequest::from_query([("custom_data", r#"{"lang":"../../x"}"#)]);
+        assert_eq!(language(&request), "en");
+        assert_eq!(language(&AnswerRequest::default()), "en");
+    }
+
+    #[test]
+    fn the_guard_is_asked_only_about_a_call_with_its_callers_own_fresh_ticket() {
+        use crate::config::tests::config;
+        use crate::shared::client::ClientKey;
+        let key = crate::vonage::private_key::tests::test_key_pem();
+        let c = config(&[
+            ("SUPPORT_PHONE_NUMBER", "447700900000"),
+            ("DESTINATION_PHONE_NUMBER", "447700900001"),
+            ("VONAGE_PRIVATE_KEY", &key),
+        ]);
+        let settings = c.answer.unwrap();
+        let client = ClientKey::of_ip(Some("203.0.113.7"));
+        let now = 1_767_225_600;
+        let t = ticket::issue(
+            &settings.ticket_key,
+            "visitor",
+            "jti",
+            &client,
+            "fr",
+            now,
+            [3; 16],
+        );
+        let request = |user: &str, uuid: Option<&str>, custom_data: Value| AnswerRequest {
+            from_user: Some(user.into()),
+            uuid: uuid.map(str::to_owned),
+            custom_data: Some(custom_data),
+            ..AnswerRequest::default()
+        };
+        let ok = request("visitor", Some("leg-1"), serde_json::json!({ "ticket": t }));
+        let (question, lang) = guard_question(&ok, &settings, now + 1).unwrap();
+        assert_eq!(
+            (question.leg.as_str(), &question.client, lang.as_deref()),
+            ("leg-1", &client, Some("fr"))
+        );
+        assert_eq!(question.limits, settings.limits);
+        for (request, problem) in [
+            (
+                request("visitor", Some("leg-1"), serde_json::json!({})),
+                TicketProblem::Missing,
+            ),
+            (
+                request("mallory", Some("leg-1"), serde_json::json!({ "ticket": t })),
+                TicketProblem::OtherCaller,
+            ),
+            (
+                request("visitor", None, serde_json::json!({ "ticket": t })),
+                TicketProblem::Malformed,
+            ),
+        ] {
+            assert_eq!(
+                guard_question(&request, &settings, now + 1).unwrap_err(),
+                Decision::Ticket(problem)
+            );
+        }
+        assert_eq!(
+            guard_question(&ok, &settings, now + 121).unwrap_err(),
+            Decision::Ticket(TicketProblem::Expired)
+        );
+    }
+}

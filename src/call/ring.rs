@@ -1,0 +1,246 @@
+//! The ring list: an admitted call is greeted, then rings the destination
+//! numbers one after another.
+//!
+//! Each `connect` is synchronous (NCCO reference, connect: `eventType:
+//! "synchronous"` "enables `eventUrl` to return an NCCO that overrides the
+//! current NCCO when a call moves to specific states"), rings for
+//! `RING_SECONDS` (`timeout`), and sends its leg's events to this worker's
+//! event webhook with the number's place in the list. When that leg ends
+//! unanswered, busy, timed out, rejected or failed, the event webhook's
+//! answer is the NCCO for the next number; after the last, voicemail.
+
+use crate::shared::origin::WorkerOrigin;
+use crate::shared::paths::EVENT_PATH;
+use crate::shared::phone::PhoneNumber;
+use crate::vonage::legs::{self, Leg};
+use crate::vonage::ncco::{Action, Endpoint, Ncco};
+
+use super::answer::AnswerSettings;
+use super::speech::{Caller, ENGLISH, language_code, talk};
+use super::voicemail;
+
+/// The query parameters of a ring-list leg's event URL: the number's
+/// place, and the caller's language when not English.
+pub const RING_PARAM: &str = "ring";
+pub const LANG_PARAM: &str = "lang";
+
+fn ring_leg(
+    settings: &AnswerSettings,
+    origin: WorkerOrigin<'_>,
+    index: usize,
+    lang: &str,
+) -> Option<Action> {
+    let number: &PhoneNumber = settings.destinations.get(index)?;
+    let lang = if lang == ENGLISH {
+        String::new()
+    } else {
+        format!("&{LANG_PARAM}={lang}")
+    };
+    Some(Action::Connect {
+        from: settings.support_number.as_str().to_owned(),
+        endpoint: vec![Endpoint::Phone {
+            number: number.as_str().to_owned(),
+        }],
+        event_type: Some("synchronous".into()),
+        timeout: Some(settings.ring_seconds),
+        event_url: Some(vec![format!(
+            "{}{EVENT_PATH}?{RING_PARAM}={index}{lang}",
+            origin.0
+        )]),
+    })
+}
+
+/// An admitted call in opening hours: the greeting, then the first number.
+pub fn greet_and_ring(
+    settings: &AnswerSettings,
+    origin: WorkerOrigin<'_>,
+    caller: Caller<'_>,
+) -> Ncco {
+    let mut ncco = vec![talk(
+        settings.greeting_for(caller.lang, caller.speech),
+        caller.speech,
+    )];
+    ncco.extend(ring_leg(settings, origin, 0, caller.lang));
+    ncco
+}
+
+/// A ring-list number that rang out: its place in the list, and the
+/// caller's language, as its leg's event URL carries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangOut<'a> {
+    pub index: usize,
+    pub lang: &'a str,
+}
+
+/// Whether an event hands the call over to the next number: a leg that rang
+/// out (`legs::rang_out`), reported to a ring-list event URL (`?ring=<n>`),
+/// and not the visitor's own leg, whatever URL its event came to.
+pub fn rang_out<'a>(
+    status: &str,
+    direction: Option<&str>,
+    query: &'a [(String, String)],
+) -> Option<RangOut<'a>> {
+    if !legs::rang_out(status) || Leg::of(direction) == Leg::Visitor {
+        return None;
+    }
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    Some(RangOut {
+        index: param(RING_PARAM)?.parse().ok()?,
+        lang: language_code(param(LANG_PARAM)),
+    })
+}
+
+/// What follows a number that rang out: the next number, or voicemail after
+/// the last.
+pub fn after(
+    settings: &AnswerSettings,
+    origin: WorkerOrigin<'_>,
+    index: usize,
+    caller: Caller<'_>,
+) -> Ncco {
+    match ring_leg(settings, origin, index + 1, caller.lang) {
+        Some(next) => vec![next],
+        None => voicemail::ncco(
+            settings,
+            origin,
+            caller.speech.no_answer_words(),
+            caller.speech,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::speech::Speech;
+    use crate::config::tests::config;
+
+    fn settings(numbers: &str) -> AnswerSettings {
+        let key = crate::vonage::private_key::tests::test_key_pem();
+        config(&[
+            ("SUPPORT_PHONE_NUMBER", "447700900000"),
+            ("DESTINATION_PHONE_NUMBERS", numbers),
+            ("VONAGE_PRIVATE_KEY", &key),
+        ])
+        .answer
+        .unwrap()
+    }
+
+    const ORIGIN: WorkerOrigin<'static> = WorkerOrigin("https://call.example.com");
+
+    fn english() -> Speech {
+        Speech::english()
+    }
+
+    #[test]
+    fn an_admitted_call_is_greeted_then_rings_the_first_number_synchronously() {
+        let en = english();
+        let ncco = greet_and_ring(
+            &settings("447700900001,447700900002"),
+            ORIGIN,
+            Caller {
+                speech: &en,
+                lang: "en",
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&ncco).unwrap(),
+            serde_json::json!([
+                {"action": "talk", "text": "Thank you for calling Acme support. Transferring you now."},
+                {"action": "connect", "from": "447700900000", "endpoint": [{"type": "phone", "number": "447700900001"}],
+                 "eventType": "synchronous", "timeout": 20, "eventUrl": ["https://call.example.com/webhooks/event?ring=0"]}
+            ])
+        );
+    }
+
+    #[test]
+    fn a_number_that_rings_out_hands_over_to_the_next_then_to_voicemail() {
+        let s = settings("447700900001,447700900002");
+        let en = english();
+        let caller = Caller {
+            speech: &en,
+            lang: "en",
+        };
+        let next = after(&s, ORIGIN, 0, caller);
+        assert!(
+            matches!(&next[..], [Action::Connect { endpoint, event_url: Some(url), .. }]
+            if endpoint == &vec![Endpoint::Phone { number: "447700900002".into() }] && url[0].ends_with("?ring=1"))
+        );
+        let last = after(&s, ORIGIN, 1, caller);
+        assert!(matches!(&last[0], Action::Talk { text, .. } if *text == en.no_answer_words()));
+        assert_eq!(
+            serde_json::to_value(&last[1]).unwrap(),
+            serde_json::json!({"action": "record", "beepStart": true, "endOnSilence": 3, "timeOut": 120, "format": "mp3",
+                "eventUrl": ["https://call.example.com/webhooks/recording"]})
+        );
+    }
+
+    #[test]
+    fn another_language_speaks_in_its_voice_and_keeps_its_language_down_the_ring_list() {
+        let s = settings("447700900001,447700900002");
+        let german = Speech::from_file(include_str!("../../site/i18n/de.json")).unwrap();
+        let caller = Caller {
+            speech: &german,
+            lang: "de",
+        };
+        let ncco = greet_and_ring(&s, ORIGIN, caller);
+        assert_eq!(
+            serde_json::to_value(&ncco[0]).unwrap(),
+            serde_json::json!({"action": "talk", "text": "Vielen Dank für Ihren Anruf beim Support von Acme. Wir verbinden Sie jetzt.", "language": "de-DE"})
+        );
+        assert!(
+            matches!(&ncco[1], Action::Connect { event_url: Some(url), .. } if url[0].ends_with("?ring=0&lang=de"))
+        );
+        let last = after(&s, ORIGIN, 1, caller);
+        assert!(matches!(&last[0], Action::Talk { language: Some(l), .. } if l == "de-DE"));
+    }
+
+    #[test]
+    fn a_leg_hands_over_only_when_it_rang_out_on_a_ring_list_url() {
+        let query = |q: &[(&str, &str)]| -> Vec<(String, String)> {
+            q.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let ring1 = query(&[("ring", "1"), ("lang", "de")]);
+        for status in ["unanswered", "busy", "timeout", "rejected", "failed"] {
+            assert_eq!(
+                rang_out(status, Some("outbound"), &ring1),
+                Some(RangOut {
+                    index: 1,
+                    lang: "de"
+                }),
+                "{status}"
+            );
+        }
+        for status in ["started", "ringing", "answered", "completed"] {
+            assert_eq!(rang_out(status, Some("outbound"), &ring1), None, "{status}");
+        }
+        assert_eq!(
+            rang_out("busy", Some("inbound"), &ring1),
+            None,
+            "the visitor's own leg never hands over"
+        );
+        assert_eq!(
+            rang_out("busy", None, &query(&[("ring", "0")])),
+            Some(RangOut {
+                index: 0,
+                lang: "en"
+            })
+        );
+        assert_eq!(
+            rang_out("busy", Some("outbound"), &[]),
+            None,
+            "not a ring-list URL"
+        );
+        assert_eq!(
+            rang_out("busy", Some("outbound"), &query(&[("ring", "x")])),
+            None
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! The answer webhook's request: what Vonage tells us about a call that
+//! needs an NCCO.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What Vonage sends to the answer webhook (query string on GET, JSON on
+/// POST; Voice API webhook reference, "Answer webhook"). For an in-app call
+/// placed with the Client SDK's `serverCall`, the caller is `from_user`
+/// (there is no `from`), `endpoint_type` is `app`, and `custom_data` carries
+/// the page's context. Unknown fields are ignored; every field is optional
+/// because a missing one must never stop a caller from being answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct AnswerRequest {
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub from_user: Option<String>,
+    #[serde(default)]
+    pub endpoint_type: Option<String>,
+    #[serde(default)]
+    pub uuid: Option<String>,
+    #[serde(default)]
+    pub conversation_uuid: Option<String>,
+    #[serde(default)]
+    pub region_url: Option<String>,
+    /// The page's `serverCall(context)`: a JSON string on GET, an object on POST.
+    #[serde(default)]
+    pub custom_data: Option<Value>,
+}
+
+impl AnswerRequest {
+    /// From the query pairs of a GET, in order. Repeated keys: the last wins.
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut request = Self::default();
+        for (key, value) in pairs {
+            let value = Some(value.to_owned());
+            match key {
+                "to" => request.to = value,
+                "from" => request.from = value,
+                "from_user" => request.from_user = value,
+                "endpoint_type" => request.endpoint_type = value,
+                "uuid" => request.uuid = value,
+                "conversation_uuid" => request.conversation_uuid = value,
+                "region_url" => request.region_url = value,
+                "custom_data" => {
+                    request.custom_data =
+                        value.map(|v| serde_json::from_str(&v).unwrap_or(Value::String(v)))
+                }
+                _ => {}
+            }
+        }
+        request
+    }
+
+    /// From a POST body. A body that does not parse still gets an NCCO: the
+    /// caller is waiting on the line.
+    pub fn from_json(body: &[u8]) -> Self {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+
+    /// Who is calling: the Client SDK user for an in-app call, else the number.
+    pub fn caller(&self) -> Option<&str> {
+        self.from_user.as_deref().or(self.from.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_queries_carry_custom_data_as_a_json_string() {
+        let request = AnswerRequest::from_query([
+            ("to", "447700900000"),
+            ("from_user", "supportuser"),
+            ("endpoint_type", "app"),
+            ("uuid", "63f61863-4a51-4f6b-86e1-46edebcf9356"),
+            (
+                "conversation_uuid",
+                "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
+            ),
+            ("custom_data", r#"{"page":"/pricing"}"#),
+            ("region_url", "https://api-us-3.vonage.com"),
+        ]);
+        assert_eq!(request.caller(), Some("supportuser"));
+        assert_eq!(
+            request.custom_data,
+            Some(serde_json::json!({"page": "/pricing"}))
+        );
+        assert_eq!(
+            request.region_url.as_deref(),
+            Some("https://api-us-3.vonage.com")
+        );
+    }
+
+    #[test]
+    fn post_bodies_tolerate_unknown_fields_and_garbage() {
+        let request =
+            AnswerRequest::from_json(br#"{"uuid":"abc","custom_data":{"page":"/"},"extra":[1,2]}"#);
+        assert_eq!(request.uuid.as_deref(), Some("abc"));
+        assert_eq!(
+            AnswerRequest::from_json(b"not json"),
+            AnswerRequest::default()
+        );
+    }
+
+    #[test]
+    fn a_phone_caller_is_its_number() {
+        let request = AnswerRequest::from_query([("from", "447700900002")]);
+        assert_eq!(request.caller(), Some("447700900002"));
+    }
+}
