@@ -14,7 +14,10 @@ export WASM_OPT_BIN="${WASM_OPT_BIN:-$bin/wasm-opt}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$bin/esbuild}"
 crate="${CRATE_DIR:-.}"
 out="$root/${OUT_DIR:-build}"
-[ "$crate" = "." ] && node scripts/vendor-sdk.mjs
+[ "$crate" = "." ] && node scripts/vendor-sdk.mjs && node scripts/bundle-embed.mjs
+# Panic messages carry their source file's path: shorten the registry's and
+# ours (std's are precompiled and keep theirs).
+export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/= --remap-path-prefix=$root/="
 (cd "$crate" && worker-build --release --out-dir "$out" "$@")
 
 # worker-build keeps the wasm "names" section for stack traces; it is a fifth

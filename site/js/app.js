@@ -104,6 +104,7 @@ let recheck = null;
 /** Opening hours; out of hours, re-checked when the line opens. */
 function showHours(config) {
   if (!config) return;
+  callback.setLimits(config.callback);
   if (config.company_name && config.company_name !== company) {
     company = config.company_name;
     applyCompany();

@@ -1,10 +1,8 @@
 // The callback request form: a name, a phone number in international form,
 // an optional note. Checked here as the worker checks it (POST /callbacks),
-// so most mistakes are caught before sending; the worker's answer decides.
+// with the limits it serves in /config.json (`callback`), so most mistakes
+// are caught before sending; the worker's answer decides.
 import { t } from "./i18n.js";
-
-export const NAME_MAX = 100;
-export const NOTE_MAX = 500;
 
 /** "+44 7700 900123" → "+447700900123"; null when not E.164 (7–15 digits, no leading 0). */
 export function normalisePhone(raw) {
@@ -13,13 +11,18 @@ export function normalisePhone(raw) {
   return /^[1-9][0-9]{6,14}$/.test(digits) ? `+${digits}` : null;
 }
 
-/** The problem with a request, by field, or null. */
-export function problems({ name, phone, note }) {
+/**
+ * The problem with a request, by field, or null. `limits` is /config.json's
+ * `callback` ({ name_max_chars, note_max_chars }); without it the lengths are
+ * left to the worker.
+ */
+export function problems({ name, phone, note }, limits = {}) {
   const found = {};
+  const longer = (text, max) => max != null && [...text].length > max;
   if (!name.trim()) found.name = "name_missing";
-  else if (name.trim().length > NAME_MAX) found.name = "name_long";
+  else if (longer(name.trim(), limits.name_max_chars)) found.name = "name_long";
   if (!normalisePhone(phone)) found.phone = "phone_invalid";
-  if (note.length > NOTE_MAX) found.note = "note_long";
+  if (longer(note, limits.note_max_chars)) found.note = "note_long";
   return Object.keys(found).length ? found : null;
 }
 
@@ -47,6 +50,7 @@ export async function sendCallback(request, fetchImpl = globalThis.fetch.bind(gl
  */
 export function createCallbackForm(doc, send = sendCallback) {
   const words = (key, vars) => t(`callback.${key}`, vars);
+  let limits = {};
   const el = {
     offer: doc.getElementById("callback-offer"),
     toggle: doc.getElementById("callback-toggle"),
@@ -62,7 +66,8 @@ export function createCallbackForm(doc, send = sendCallback) {
   function showErrors(found) {
     for (const [field, node] of Object.entries(errorOf)) {
       const key = found?.[field];
-      node.textContent = key ? words(key, { max: field === "name" ? NAME_MAX : NOTE_MAX }) : "";
+      const max = field === "name" ? limits.name_max_chars : limits.note_max_chars;
+      node.textContent = key ? words(key, { max }) : "";
       el[field].setAttribute("aria-invalid", String(Boolean(key)));
     }
   }
@@ -78,7 +83,7 @@ export function createCallbackForm(doc, send = sendCallback) {
   el.form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const request = { name: el.name.value, phone: el.phone.value, note: el.note.value };
-    const found = problems(request);
+    const found = problems(request, limits);
     showErrors(found);
     if (found) {
       el[Object.keys(found)[0]].focus();
@@ -102,6 +107,12 @@ export function createCallbackForm(doc, send = sendCallback) {
   });
 
   return {
+    /** The worker's limits (/config.json's `callback`), also as the fields' maxlength. */
+    setLimits(served) {
+      limits = served ?? {};
+      if (limits.name_max_chars) el.name.maxLength = limits.name_max_chars;
+      if (limits.note_max_chars) el.note.maxLength = limits.note_max_chars;
+    },
     /** Offers the form (out of hours, or after no one answered), with why. */
     offer(reason) {
       el.offer.hidden = false;

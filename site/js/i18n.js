@@ -15,11 +15,17 @@ export function candidates(requested, browserLanguages = []) {
   return [...new Set(codes)];
 }
 
-/** The first language whose file loads: `{ lang, page }`. */
-export async function loadLanguage(codes, fetchImpl = globalThis.fetch.bind(globalThis)) {
+/**
+ * The first language whose file loads: `{ lang, page }`. `base` is the
+ * worker's origin when the caller is not on it (the embed, on a host page).
+ */
+export async function loadLanguage(codes, fetchImpl = globalThis.fetch.bind(globalThis), base = "") {
   for (const lang of codes) {
     try {
-      const res = await fetchImpl(`/i18n/${lang}.json`, { headers: { accept: "application/json" } });
+      const res = await fetchImpl(`${base}/i18n/${lang}.json`, {
+        credentials: base ? "omit" : "same-origin",
+        headers: { accept: "application/json" },
+      });
       if (res.ok) {
         const file = await res.json();
         if (file?.page) return { lang, page: file.page };
@@ -35,11 +41,13 @@ export function useWords(page) {
   words = page ?? {};
 }
 
+/** `{name}` in `text` filled from `vars` (missing names become empty). */
+export const fill = (text, vars = {}) => text.replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+
 /** A sentence by key, `{name}` filled from `vars`; the key itself when missing. */
 export function t(key, vars = {}) {
   const text = words[key];
-  if (text === undefined) return key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (vars[name] ?? ""));
+  return text === undefined ? key : fill(text, vars);
 }
 
 /** Whether a sentence exists (so the HTML's English stays when a file lacks one). */

@@ -1,33 +1,33 @@
 //! Configuration: every variable read and validated once per isolate, then
-//! resolved into the settings each route needs.
+//! resolved into the settings each route needs. Each settings struct lives
+//! beside the feature that uses it; this module only reads variables
+//! (`read.rs`, one policy for all), knows their names, defaults and ranges
+//! (`var.rs`), and assembles each section's settings.
 //!
-//! One policy for every variable: unset means its default (or, for a required
-//! one, "not set"); set but malformed is never replaced by the default. Each
-//! route's settings are then either whole or the first problem in the way, so
-//! every route that reads a malformed variable answers the same way (503 with
-//! the variable named, or the spoken apology for the answer webhook), and
-//! `/healthz` lists every problem at once. Errors name the variable and the
-//! expected form; they never echo a value, because several are secrets.
+//! Each route's settings are either whole or the first problem in the way,
+//! so every route that reads a malformed variable answers the same way (503
+//! with the variable named, or the spoken apology for the answer webhook),
+//! and `/healthz` lists every problem at once. Errors name the variable and
+//! the expected form; they never echo a value, because several are secrets.
 
+mod application;
+mod calls;
+mod company;
+mod ops;
+pub mod read;
 pub mod var;
+mod visitor;
 
 use crate::call::answer::AnswerSettings;
-use crate::call::guard::CallLimits;
-use crate::call::hours::{self, OpeningHours, Week};
-use crate::call::ticket::TicketKey;
 use crate::calllog::LogSettings;
-use crate::error::{ConfigError, Problem};
+use crate::error::ConfigError;
 use crate::ops::OpsSettings;
 use crate::ops::recording::RecordingSettings;
-use crate::shared::origin::Origin;
-use crate::shared::phone::PhoneNumber;
-use crate::shared::secret::Secret;
 use crate::visitor::auth::AuthSettings;
 use crate::visitor::page::PageSettings;
-use crate::vonage::ncco::TALK_TEXT_MAX_CHARS;
-use crate::vonage::private_key::PrivateKey;
-use crate::vonage::signature::{SignatureSettings, WebhookSettings};
-use crate::vonage::user::UserName;
+use crate::vonage::signature::WebhookSettings;
+
+use read::Reader;
 
 /// Every route's settings, each whole or the first problem in its way.
 #[derive(Debug, Clone)]
@@ -40,125 +40,6 @@ pub struct Config {
     pub ops: Result<OpsSettings, ConfigError>,
     pub recordings: Result<RecordingSettings, ConfigError>,
     problems: Vec<ConfigError>,
-}
-
-/// Reads raw values; an empty or all-blank value counts as unset.
-struct Reader<F> {
-    lookup: F,
-    problems: Vec<ConfigError>,
-}
-
-impl<F: Fn(&str) -> Option<String>> Reader<F> {
-    fn raw(&self, name: &str) -> Option<String> {
-        (self.lookup)(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Records a problem so `/healthz` can list it, and passes the result on.
-    fn note<T>(&mut self, result: Result<T, ConfigError>) -> Result<T, ConfigError> {
-        if let Err(e) = &result {
-            self.problems.push(e.clone());
-        }
-        result
-    }
-
-    fn required<T>(
-        &mut self,
-        name: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Result<T, ConfigError> {
-        let result = match self.raw(name) {
-            None => Err(ConfigError::missing(name)),
-            Some(raw) => parse(&raw).map_err(|why| ConfigError::invalid(name, why)),
-        };
-        self.note(result)
-    }
-
-    fn optional<T>(
-        &mut self,
-        name: &'static str,
-        default: impl FnOnce() -> T,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Result<T, ConfigError> {
-        let result = match self.raw(name) {
-            None => Ok(default()),
-            Some(raw) => parse(&raw).map_err(|why| ConfigError::invalid(name, why)),
-        };
-        self.note(result)
-    }
-}
-
-fn number<T: std::str::FromStr + PartialOrd>(
-    range: std::ops::RangeInclusive<T>,
-    expected: &'static str,
-) -> impl FnOnce(&str) -> Result<T, String> {
-    move |raw| {
-        raw.parse::<T>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| format!("expected {expected}"))
-    }
-}
-
-fn text(max_chars: usize) -> impl FnOnce(&str) -> Result<String, String> {
-    move |raw| {
-        if raw.chars().count() > max_chars {
-            Err(format!("expected at most {max_chars} characters"))
-        } else {
-            Ok(raw.to_owned())
-        }
-    }
-}
-
-fn secret(min_chars: usize) -> impl FnOnce(&str) -> Result<Secret, String> {
-    move |raw| {
-        if raw.chars().count() < min_chars {
-            Err(format!(
-                "expected at least {min_chars} characters; a short secret can be guessed"
-            ))
-        } else {
-            Ok(Secret::new(raw))
-        }
-    }
-}
-
-/// A comma-separated list, every item well-formed, at least one.
-fn list<T>(
-    parse: impl Fn(&str) -> Option<T>,
-    expected: String,
-) -> impl FnOnce(&str) -> Result<Vec<T>, String> {
-    move |raw| {
-        let items: Option<Vec<T>> = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(parse)
-            .collect();
-        items
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("expected a comma-separated list of {expected}"))
-    }
-}
-
-fn application_id(raw: &str) -> Result<String, String> {
-    looks_like_uuid(raw)
-        .then(|| raw.to_owned())
-        .ok_or_else(|| "expected the application's UUID (8-4-4-4-12 hexadecimal digits)".into())
-}
-
-fn user(raw: &str) -> Result<UserName, String> {
-    UserName::parse(raw).ok_or_else(|| format!("expected {}", UserName::FORM))
-}
-
-/// 8-4-4-4-12 hexadecimal digits, as Vonage prints application ids.
-pub fn looks_like_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl Config {
@@ -176,289 +57,23 @@ impl Config {
         names: &[String],
         zone_known: impl Fn(&str) -> bool,
     ) -> Self {
-        use var::default;
-        let mut r = Reader {
-            lookup,
-            problems: Vec::new(),
-        };
-        // Each variable once, in the order /healthz lists them.
-        let application_id = r.required(var::APPLICATION_ID, application_id);
-        let private_key = r.required(var::PRIVATE_KEY, |pem| {
-            PrivateKey::from_pem(pem).map_err(|e| e.to_string())
-        });
-        let support_number = r.required(var::SUPPORT_NUMBER, PhoneNumber::parse);
-        let numbers = |raw: &str| -> Result<Vec<PhoneNumber>, String> {
-            raw.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(PhoneNumber::parse)
-                .collect::<Result<Vec<_>, _>>()
-                .and_then(|v| {
-                    if v.is_empty() {
-                        Err(format!("expected {}", PhoneNumber::FORM))
-                    } else {
-                        Ok(v)
-                    }
-                })
-                .map_err(|why| format!("a comma-separated list of numbers, tried in order: {why}"))
-        };
-        let destinations = match (
-            r.raw(var::DESTINATION_NUMBERS),
-            r.raw(var::DESTINATION_NUMBER),
-        ) {
-            (Some(_), Some(_)) => r.note(Err(ConfigError::invalid(
-                var::DESTINATION_NUMBERS,
-                format!(
-                    "set either {} or {}, not both",
-                    var::DESTINATION_NUMBERS,
-                    var::DESTINATION_NUMBER
-                ),
-            ))),
-            (Some(_), None) => r.required(var::DESTINATION_NUMBERS, numbers),
-            (None, _) => r.required(var::DESTINATION_NUMBER, |raw| {
-                PhoneNumber::parse(raw).map(|n| vec![n])
-            }),
-        };
-        let client_user = r.optional(
-            var::CLIENT_USER,
-            || UserName::parse(default::CLIENT_USER).expect("the default user name is valid"),
-            user,
-        );
-        let client_users = r.optional(
-            var::CLIENT_USERS,
-            Vec::new,
-            list(
-                UserName::parse,
-                format!("user names, each {}", UserName::FORM),
-            ),
-        );
-        let greeting = r.optional(
-            var::GREETING,
-            || None,
-            |raw| text(TALK_TEXT_MAX_CHARS)(raw).map(Some),
-        );
-        // GREETING_DE, GREETING_ES...: names are leaked once per isolate so
-        // their errors can name them like every other variable.
-        let mut greetings = Ok(Vec::new());
-        for name in names {
-            let Some(lang) = name.strip_prefix(var::GREETING_PREFIX).filter(|l| {
-                (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_uppercase())
-            }) else {
-                continue;
-            };
-            let name: &'static str = Box::leak(name.clone().into_boxed_str());
-            let parsed = r.optional(
-                name,
-                || None,
-                |raw| text(TALK_TEXT_MAX_CHARS)(raw).map(Some),
-            );
-            greetings = match (greetings, parsed) {
-                (Ok(mut list), Ok(Some(text))) => {
-                    list.push((lang.to_ascii_lowercase(), text));
-                    Ok(list)
-                }
-                (Ok(list), Ok(None)) => Ok(list),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-        }
-        let company_name = r.optional(
-            var::COMPANY_NAME,
-            || default::COMPANY_NAME.to_owned(),
-            text(var::COMPANY_NAME_MAX_CHARS),
-        );
-        let token_ttl = r.optional(
-            var::TOKEN_TTL,
-            || default::TOKEN_TTL_SECONDS,
-            number(
-                var::TOKEN_TTL_SECONDS,
-                "seconds between 30 and 86400 (Vonage accepts tokens valid for 30 s to 24 h)",
-            ),
-        );
-        let signature_secret = r.optional(
-            var::SIGNATURE_SECRET,
-            || None,
-            |raw| secret(var::SIGNATURE_SECRET_MIN_CHARS)(raw).map(Some),
-        );
-        let signature_skew = r.optional(
-            var::SIGNATURE_SKEW,
-            || default::SIGNATURE_SKEW_SECONDS,
-            number(1..=3600, "seconds between 1 and 3600"),
-        );
-        let ops_token = r.optional(
-            var::OPS_TOKEN,
-            || None,
-            |raw| secret(var::OPS_TOKEN_MIN_CHARS)(raw).map(Some),
-        );
-        let allowed_origins = r.optional(
-            var::ALLOWED_ORIGINS,
-            Vec::new,
-            list(Origin::parse, format!("origins, each {}", Origin::FORM)),
-        );
-        let allow_unsigned = r.optional(
-            var::ALLOW_UNSIGNED_WEBHOOKS,
-            || false,
-            |raw| match raw.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => Ok(true),
-                "false" | "0" | "no" => Ok(false),
-                _ => Err("expected true or false".into()),
-            },
-        );
-        let max_concurrent = r.optional(
-            var::MAX_CONCURRENT_CALLS,
-            || default::MAX_CONCURRENT_CALLS,
-            number(1..=10_000, "a whole number of calls between 1 and 10000"),
-        );
-        let max_per_client_hour = r.optional(
-            var::MAX_CALLS_PER_CLIENT_HOUR,
-            || default::MAX_CALLS_PER_CLIENT_HOUR,
-            number(1..=10_000, "a whole number of calls between 1 and 10000"),
-        );
-        let max_call_minutes = r.optional(
-            var::MAX_CALL_MINUTES,
-            || default::MAX_CALL_MINUTES,
-            number(1..=1440, "a whole number of minutes between 1 and 1440"),
-        );
-        // Connecting the support number to itself would loop a call through
-        // Vonage and bill both legs for nothing.
-        let destinations = match (&support_number, destinations) {
-            (Ok(support), Ok(list)) if list.contains(support) => {
-                let variable = if r.raw(var::DESTINATION_NUMBERS).is_some() {
-                    var::DESTINATION_NUMBERS
-                } else {
-                    var::DESTINATION_NUMBER
-                };
-                r.note(Err(ConfigError::invalid(
-                    variable,
-                    format!("expected a number other than {}", var::SUPPORT_NUMBER),
-                )))
-            }
-            (_, destinations) => destinations,
-        };
-        let ring_seconds = r.optional(
-            var::RING_SECONDS,
-            || default::RING_SECONDS,
-            number(5..=120, "seconds between 5 and 120"),
-        );
-        let voicemail_seconds = r.optional(
-            var::VOICEMAIL_MAX_SECONDS,
-            || default::VOICEMAIL_MAX_SECONDS,
-            number(10..=600, "seconds between 10 and 600"),
-        );
-        let week = r.optional(
-            var::OPENING_HOURS,
-            || None,
-            |raw| Week::parse(raw).map(Some),
-        );
-        let zone = r.optional(var::TIMEZONE, || default::TIMEZONE.to_owned(), |raw| {
-            if hours::zone_name_ok(raw) && zone_known(raw) {
-                Ok(raw.to_owned())
-            } else {
-                Err("expected an IANA time zone name the runtime knows, like Europe/London or America/New_York".into())
-            }
-        });
-        let closed_dates = r.optional(var::CLOSED_DATES, Vec::new, hours::parse_dates);
-        let opening_hours = (|| {
-            let (closed_dates, zone) = (closed_dates?, zone?);
-            Ok(week?.map(|week| OpeningHours {
-                week,
-                closed_dates,
-                zone,
-            }))
-        })();
-        let simulator_origin = r.optional(
-            var::SIMULATOR_ORIGIN,
-            || None,
-            |raw| {
-                Origin::parse(raw)
-                    .map(Some)
-                    .ok_or_else(|| format!("expected {}", Origin::FORM))
-            },
-        );
-        let event_ttl_days = r.optional(
-            var::EVENT_TTL_DAYS,
-            || default::EVENT_TTL_DAYS,
-            number(1..=3650, "a whole number of days between 1 and 3650"),
-        );
-
-        let ticket_key = private_key
-            .as_ref()
-            .map(TicketKey::derive)
-            .map_err(Clone::clone);
-        let auth = (|| {
-            let default_user = client_user.clone()?;
-            let mut allowed_users = client_users?;
-            if allowed_users.is_empty() {
-                allowed_users.push(default_user.clone());
-            }
-            Ok(AuthSettings {
-                application_id: application_id.clone()?,
-                private_key: private_key.clone()?,
-                default_user,
-                allowed_users,
-                ttl_seconds: token_ttl?,
-                allowed_origins: allowed_origins.clone()?,
-                ticket_key: ticket_key.clone()?,
-            })
-        })();
-        let answer = (|| {
-            Ok(AnswerSettings {
-                greeting: greeting?,
-                greetings: greetings?,
-                company_name: company_name.clone()?,
-                support_number: support_number?,
-                destinations: destinations?,
-                ring_seconds: ring_seconds?,
-                voicemail_seconds: voicemail_seconds?,
-                hours: opening_hours.clone()?,
-                limits: CallLimits {
-                    max_concurrent: max_concurrent?,
-                    max_per_client_hour: max_per_client_hour?,
-                    max_call_minutes: max_call_minutes?,
-                },
-                ticket_key: ticket_key?,
-            })
-        })();
-        let webhooks = (|| {
-            let signature = match signature_secret? {
-                None => None,
-                Some(secret) => Some(SignatureSettings {
-                    secret,
-                    max_skew_seconds: signature_skew?,
-                    // Not required to check signatures, but never ignored when malformed.
-                    application_id: match &application_id {
-                        Ok(id) => Some(id.clone()),
-                        Err(e) if e.problem == Problem::Missing => None,
-                        Err(e) => return Err(e.clone()),
-                    },
-                }),
-            };
-            Ok(WebhookSettings {
-                signature,
-                unsigned_allowed: allow_unsigned?,
-            })
-        })();
-
-        let recordings = (|| {
-            Ok(RecordingSettings {
-                application_id: application_id.clone()?,
-                private_key: private_key.clone()?,
-                simulator_origin: simulator_origin?,
-            })
-        })();
+        let mut r = Reader::new(&lookup);
+        let app = application::read(&mut r);
+        let lines = calls::read_lines(&mut r);
+        let company = company::read(&mut r, names, &zone_known);
+        let auth = visitor::auth(&mut r, &app, &company);
+        let webhooks = application::webhooks(&mut r, &app);
+        let answer = calls::answer(&mut r, lines, &company, &app);
+        let (ops, log) = ops::read(&mut r);
+        let recordings = application::recordings(&mut r, &app);
         Self {
-            page: (|| {
-                Ok(PageSettings {
-                    company_name: company_name?,
-                    embed_origins: allowed_origins.clone()?,
-                    hours: opening_hours?,
-                })
-            })(),
-            recordings,
+            page: visitor::page(&company),
             auth,
             answer,
             webhooks,
-            log: event_ttl_days.map(|ttl_days| LogSettings { ttl_days }),
-            ops: ops_token.map(|token| OpsSettings { token }),
+            log,
+            ops,
+            recordings,
             problems: r.problems,
         }
     }
@@ -493,6 +108,8 @@ impl Config {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::vonage::ncco::TALK_TEXT_MAX_CHARS;
+    use crate::vonage::user::UserName;
     use std::collections::HashMap;
 
     pub(crate) const APP_ID: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";

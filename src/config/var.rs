@@ -1,8 +1,10 @@
-//! The name of every variable the worker reads, and each default, once.
+//! Every variable the worker reads: its name, whether it is a secret, its
+//! default and, for numbers, its range. Written once, here.
 //!
 //! `wrangler.toml` sets none of these: an unset variable takes the default
 //! written here, so the default in the docs, in `/healthz` and in the code
-//! cannot drift apart. The simulator reads the same names.
+//! cannot drift apart (a test holds `.dev.vars.example` and the README to
+//! [`ALL`]). The simulator and the deploy read the same names.
 
 pub const APPLICATION_ID: &str = "VONAGE_APPLICATION_ID";
 pub const PRIVATE_KEY: &str = "VONAGE_PRIVATE_KEY";
@@ -32,26 +34,195 @@ pub const MAX_CONCURRENT_CALLS: &str = "MAX_CONCURRENT_CALLS";
 pub const MAX_CALLS_PER_CLIENT_HOUR: &str = "MAX_CALLS_PER_CLIENT_HOUR";
 pub const MAX_CALL_MINUTES: &str = "MAX_CALL_MINUTES";
 
-/// The defaults of the optional variables.
+/// Every variable, in the order `/healthz` and the docs list them.
+pub const ALL: &[Var] = &[
+    Var::plain(APPLICATION_ID),
+    Var::secret(PRIVATE_KEY),
+    Var::plain(SUPPORT_NUMBER),
+    Var::plain(DESTINATION_NUMBERS),
+    Var::plain(DESTINATION_NUMBER),
+    Var::plain(COMPANY_NAME),
+    Var::plain(GREETING),
+    Var::plain(RING_SECONDS),
+    Var::plain(VOICEMAIL_MAX_SECONDS),
+    Var::plain(OPENING_HOURS),
+    Var::plain(TIMEZONE),
+    Var::plain(CLOSED_DATES),
+    Var::plain(ALLOWED_ORIGINS),
+    Var::plain(CLIENT_USER),
+    Var::plain(CLIENT_USERS),
+    Var::plain(TOKEN_TTL),
+    Var::secret(SIGNATURE_SECRET),
+    Var::plain(SIGNATURE_SKEW),
+    Var::plain(ALLOW_UNSIGNED_WEBHOOKS),
+    Var::plain(MAX_CONCURRENT_CALLS),
+    Var::plain(MAX_CALLS_PER_CLIENT_HOUR),
+    Var::plain(MAX_CALL_MINUTES),
+    Var::secret(OPS_TOKEN),
+    Var::plain(EVENT_TTL_DAYS),
+    Var::plain(SIMULATOR_ORIGIN),
+];
+
+/// One variable: its name, and whether it is a secret (`wrangler secret put`,
+/// never echoed) or a plain variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Var {
+    pub name: &'static str,
+    pub secret: bool,
+}
+
+impl Var {
+    const fn plain(name: &'static str) -> Self {
+        Self {
+            name,
+            secret: false,
+        }
+    }
+
+    const fn secret(name: &'static str) -> Self {
+        Self { name, secret: true }
+    }
+}
+
+/// A whole-number variable: its default, its range, and how to say what it
+/// counts ("expected seconds between 5 and 120").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Number {
+    pub name: &'static str,
+    pub default: u32,
+    pub min: u32,
+    pub max: u32,
+    pub unit: &'static str,
+    /// Why the range is what it is, when that is not obvious.
+    pub why: &'static str,
+}
+
+/// The numbers, with their defaults and ranges.
+pub mod number {
+    use super::Number;
+
+    /// Vonage's Client SDK sessions last 15 minutes, so a token need not
+    /// outlive one; Vonage accepts tokens valid for 30 s to 24 h (Client SDK
+    /// authentication guide).
+    pub const TOKEN_TTL: Number = Number {
+        name: super::TOKEN_TTL,
+        default: 15 * 60,
+        min: 30,
+        max: 86_400,
+        unit: "seconds",
+        why: " (Vonage accepts tokens valid for 30 s to 24 h)",
+    };
+    pub const SIGNATURE_SKEW: Number = Number {
+        name: super::SIGNATURE_SKEW,
+        default: 300,
+        min: 1,
+        max: 3600,
+        unit: "seconds",
+        why: "",
+    };
+    pub const EVENT_TTL_DAYS: Number = Number {
+        name: super::EVENT_TTL_DAYS,
+        default: 30,
+        min: 1,
+        max: 3650,
+        unit: "a whole number of days",
+        why: "",
+    };
+    pub const MAX_CONCURRENT_CALLS: Number = Number {
+        name: super::MAX_CONCURRENT_CALLS,
+        default: 5,
+        min: 1,
+        max: 10_000,
+        unit: "a whole number of calls",
+        why: "",
+    };
+    pub const MAX_CALLS_PER_CLIENT_HOUR: Number = Number {
+        name: super::MAX_CALLS_PER_CLIENT_HOUR,
+        default: 6,
+        min: 1,
+        max: 10_000,
+        unit: "a whole number of calls",
+        why: "",
+    };
+    pub const MAX_CALL_MINUTES: Number = Number {
+        name: super::MAX_CALL_MINUTES,
+        default: 60,
+        min: 1,
+        max: 1440,
+        unit: "a whole number of minutes",
+        why: "",
+    };
+    pub const RING_SECONDS: Number = Number {
+        name: super::RING_SECONDS,
+        default: 20,
+        min: 5,
+        max: 120,
+        unit: "seconds",
+        why: "",
+    };
+    /// NCCO `record.timeOut` takes 3 to 7200 seconds; a voicemail longer
+    /// than ten minutes is rarely a message.
+    pub const VOICEMAIL_MAX_SECONDS: Number = Number {
+        name: super::VOICEMAIL_MAX_SECONDS,
+        default: 120,
+        min: 10,
+        max: 600,
+        unit: "seconds",
+        why: "",
+    };
+}
+
+/// The defaults of the other optional variables.
 pub mod default {
     pub const CLIENT_USER: &str = "supportuser";
     pub const COMPANY_NAME: &str = "Acme";
-    /// Vonage's Client SDK sessions last 15 minutes; a token need not outlive one.
-    pub const TOKEN_TTL_SECONDS: u64 = 15 * 60;
-    pub const SIGNATURE_SKEW_SECONDS: u64 = 300;
-    pub const EVENT_TTL_DAYS: u32 = 30;
-    pub const MAX_CONCURRENT_CALLS: u32 = 5;
-    pub const MAX_CALLS_PER_CLIENT_HOUR: u32 = 6;
-    pub const MAX_CALL_MINUTES: u32 = 60;
-    pub const RING_SECONDS: u32 = 20;
-    pub const VOICEMAIL_MAX_SECONDS: u32 = 120;
     pub const TIMEZONE: &str = "UTC";
 }
 
-/// Vonage's documented bounds for a Client SDK token's lifetime: at least
-/// 30 s, at most 24 h ahead (Client SDK authentication guide).
-pub const TOKEN_TTL_SECONDS: std::ops::RangeInclusive<u64> = 30..=86_400;
 /// A shorter secret could be guessed.
 pub const OPS_TOKEN_MIN_CHARS: usize = 16;
 pub const SIGNATURE_SECRET_MIN_CHARS: usize = 32;
 pub const COMPANY_NAME_MAX_CHARS: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names a document mentions, as `NAME` in backticks or `NAME=`.
+    fn named_in(text: &str, name: &str) -> bool {
+        text.contains(&format!("`{name}`")) || text.contains(&format!("{name}="))
+    }
+
+    #[test]
+    fn the_example_vars_file_and_the_readme_name_every_variable() {
+        let example = include_str!("../../.dev.vars.example");
+        let readme = include_str!("../../README.md");
+        for var in ALL {
+            assert!(
+                named_in(example, var.name),
+                ".dev.vars.example: {}",
+                var.name
+            );
+            assert!(named_in(readme, var.name), "README.md: {}", var.name);
+        }
+        assert!(readme.contains("GREETING_<LANG>"));
+    }
+
+    #[test]
+    fn every_number_has_its_default_in_range() {
+        use number::*;
+        for n in [
+            TOKEN_TTL,
+            SIGNATURE_SKEW,
+            EVENT_TTL_DAYS,
+            MAX_CONCURRENT_CALLS,
+            MAX_CALLS_PER_CLIENT_HOUR,
+            MAX_CALL_MINUTES,
+            RING_SECONDS,
+            VOICEMAIL_MAX_SECONDS,
+        ] {
+            assert!((n.min..=n.max).contains(&n.default), "{}", n.name);
+            assert!(ALL.iter().any(|v| v.name == n.name), "{}", n.name);
+        }
+    }
+}

@@ -6,12 +6,84 @@
 
 use std::fmt;
 
-use pkcs8::der::asn1::AnyRef;
-use pkcs8::der::{Decode, Encode, Tag, Tagged};
-use pkcs8::{AlgorithmIdentifierRef, ObjectIdentifier, PrivateKeyInfo};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
-/// rsaEncryption (RFC 8017, appendix A.1).
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// What follows a PKCS#8 RSA key's outer SEQUENCE header (RFC 5208,
+/// PrivateKeyInfo): version 0, then the AlgorithmIdentifier rsaEncryption
+/// (1.2.840.113549.1.1.1, RFC 8017 appendix A.1) with NULL parameters. Every
+/// RSA key in PKCS#8 starts so, whoever wrote it; the runtime's WebCrypto
+/// reads the rest when it imports the key. A fixed prefix spares the wasm a
+/// general ASN.1 parser for one known shape.
+const RSA_PKCS8_PREFIX: [u8; 18] = [
+    0x02, 0x01, 0x00, // INTEGER 0
+    0x30, 0x0d, // SEQUENCE (AlgorithmIdentifier)
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, // OID rsaEncryption
+    0x05, 0x00, // NULL
+];
+const SEQUENCE: u8 = 0x30;
+const OCTET_STRING: u8 = 0x04;
+
+/// A DER element's tag and the bytes after its header, when its length
+/// (short or long form, at most 3 length bytes) covers exactly the rest.
+fn der_element(der: &[u8]) -> Option<(u8, &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, body) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if !(1..=3).contains(&n) || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0, |len, b| (len << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    (body.len() == len).then_some((tag, body))
+}
+
+/// A DER header: the tag and the length in its shortest form.
+fn der_header(tag: u8, len: usize, out: &mut Vec<u8>) {
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// A PKCS#1 RSAPrivateKey wrapped as PKCS#8 (PrivateKeyInfo with rsaEncryption).
+fn wrap_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
+    let mut octets = Vec::with_capacity(pkcs1.len() + 4);
+    der_header(OCTET_STRING, pkcs1.len(), &mut octets);
+    octets.extend_from_slice(pkcs1);
+    let mut der = Vec::with_capacity(octets.len() + RSA_PKCS8_PREFIX.len() + 4);
+    der_header(SEQUENCE, RSA_PKCS8_PREFIX.len() + octets.len(), &mut der);
+    der.extend_from_slice(&RSA_PKCS8_PREFIX);
+    der.extend_from_slice(&octets);
+    der
+}
+
+/// The label and DER of the first PEM block (RFC 7468), or `None` when
+/// there is none or its body is not base64.
+fn pem_block(pem: &str) -> Option<(&str, Vec<u8>)> {
+    let start = pem.find("-----BEGIN ")?;
+    let after = &pem[start + "-----BEGIN ".len()..];
+    let label_end = after.find("-----")?;
+    let label = &after[..label_end];
+    let body = &after[label_end + 5..];
+    let end = body.find(&format!("-----END {label}-----"))?;
+    let text: String = body[..end]
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    Some((label, STANDARD.decode(text).ok()?))
+}
 
 /// An RSA private key as PKCS#8 DER. `Debug` never shows the bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -63,35 +135,31 @@ impl PrivateKey {
         } else {
             pem.trim().replace("\\n", "\n")
         };
-        let (label, der) = pkcs8::der::pem::decode_vec(pem.as_bytes()).map_err(|_| {
-            if pem.contains("ENCRYPTED PRIVATE KEY") {
+        let (label, der) = pem_block(&pem).ok_or_else(|| {
+            if pem.contains("ENCRYPTED") {
                 KeyFormError::Encrypted
             } else {
                 KeyFormError::NotPem
             }
         })?;
         match label {
-            "PRIVATE KEY" => {
-                let info = PrivateKeyInfo::from_der(&der).map_err(|_| KeyFormError::NotDer)?;
-                if info.algorithm.oid != RSA_ENCRYPTION {
-                    return Err(KeyFormError::NotRsa);
+            "PRIVATE KEY" => match der_element(&der) {
+                Some((SEQUENCE, body)) if body.starts_with(&RSA_PKCS8_PREFIX) => {
+                    Ok(Self { pkcs8_der: der })
                 }
-                Ok(Self { pkcs8_der: der })
-            }
-            "RSA PRIVATE KEY" => {
-                let inner = AnyRef::from_der(&der).map_err(|_| KeyFormError::NotDer)?;
-                if inner.tag() != Tag::Sequence {
-                    return Err(KeyFormError::NotDer);
+                // Version 0, then another algorithm: a key, but not RSA.
+                Some((SEQUENCE, body)) if body.starts_with(&RSA_PKCS8_PREFIX[..3]) => {
+                    Err(KeyFormError::NotRsa)
                 }
-                let algorithm = AlgorithmIdentifierRef {
-                    oid: RSA_ENCRYPTION,
-                    parameters: Some(AnyRef::NULL),
-                };
-                let pkcs8_der = PrivateKeyInfo::new(algorithm, &der)
-                    .to_der()
-                    .map_err(|_| KeyFormError::NotDer)?;
-                Ok(Self { pkcs8_der })
-            }
+                _ => Err(KeyFormError::NotDer),
+            },
+            // RSAPrivateKey: a SEQUENCE starting with version 0.
+            "RSA PRIVATE KEY" => match der_element(&der) {
+                Some((SEQUENCE, body)) if body.starts_with(&RSA_PKCS8_PREFIX[..3]) => Ok(Self {
+                    pkcs8_der: wrap_pkcs1(&der),
+                }),
+                _ => Err(KeyFormError::NotDer),
+            },
             "ENCRYPTED PRIVATE KEY" => Err(KeyFormError::Encrypted),
             other => Err(KeyFormError::UnexpectedLabel(other.to_owned())),
         }
@@ -163,6 +231,9 @@ pub(crate) mod tests {
         assert_eq!(PrivateKey::from_pem(&enc), Err(KeyFormError::Encrypted));
         let truncated = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
         assert_eq!(PrivateKey::from_pem(truncated), Err(KeyFormError::NotDer));
+        // An elliptic-curve key (id-ecPublicKey, prime256v1) in PKCS#8.
+        let ec = "-----BEGIN PRIVATE KEY-----\nMEECAQAwEwYHKoZIzj0CAQYIKoZIzj0DAQcEJzAlAgEBBCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQ==\n-----END PRIVATE KEY-----\n";
+        assert_eq!(PrivateKey::from_pem(ec), Err(KeyFormError::NotRsa));
         let message = KeyFormError::Encrypted.to_string();
         assert!(message.contains("openssl pkcs8 -topk8 -nocrypt"));
         let debug = format!("{:?}", PrivateKey::from_pem(&pem).unwrap());

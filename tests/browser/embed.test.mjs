@@ -80,7 +80,6 @@ describe("on an allowed site", () => {
         const iframe = page.locator("edge-click-to-call").locator("iframe");
         assert.equal(await iframe.getAttribute("allow"), "microphone");
         assert.ok((await iframe.getAttribute("src")).startsWith(`${worker.url}/?embed=1&host=`), "served by the worker");
-        await page.waitForFunction(() => true);
         const frame = await waitForFrame(page);
         await frame.locator('.status[data-state="ready"]').waitFor();
         assert.equal(await frame.locator("h1").textContent(), "Talk to Globex support");

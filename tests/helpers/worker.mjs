@@ -163,14 +163,20 @@ export async function startWorker(options = {}) {
   };
 }
 
-/** Polls `check` until it returns a truthy value or `ms` pass. */
-export async function eventually(check, { ms = 10_000, every = 50 } = {}) {
+/**
+ * Polls `check` until it returns a truthy value, and returns that value;
+ * throws when `ms` pass first, saying what was awaited (`what`, else the
+ * check's source) and what the check last returned.
+ */
+export async function eventually(check, { ms = 10_000, every = 50, what } = {}) {
   const deadline = Date.now() + ms;
   let last;
-  while (Date.now() < deadline) {
+  for (;;) {
     last = await check();
     if (last) return last;
+    if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, every));
   }
-  return last;
+  const awaited = what ?? String(check).replace(/\s+/g, " ").slice(0, 120);
+  throw new Error(`timed out after ${ms} ms waiting for ${awaited} (last: ${JSON.stringify(last)})`);
 }

@@ -155,8 +155,7 @@ describe("/webhooks/event", () => {
     assert.equal(accepted.accepted, true);
     assert.equal(accepted.via, "queue");
     assert.match(accepted.key, new RegExp(`^event/${CONV}/1767268805250-[0-9a-f]{16}$`));
-    const stored = await eventually(() => w.kv.get(accepted.key));
-    assert.ok(stored, "the consumer wrote the event to KV");
+    const stored = await eventually(() => w.kv.get(accepted.key), { what: "the consumer to write the event to KV" });
     const entry = JSON.parse(stored);
     assert.equal(entry.status, "completed");
     assert.deepEqual(entry.raw, event);

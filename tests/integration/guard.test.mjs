@@ -85,8 +85,8 @@ describe("caps", () => {
       const fourth = await eventually(async () => {
         const a = await answerCall(w, { ticket: await ticketFrom(w) });
         return connects(a.ncco) ? a : null;
-      }, { ms: 5000, every: 200 });
-      assert.ok(fourth, "a line was freed");
+      }, { ms: 5000, every: 200, what: "a line to be freed" });
+      assert.equal(fourth.ncco[1].action, "connect");
     } finally {
       await w.dispose();
     }

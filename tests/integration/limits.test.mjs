@@ -113,8 +113,7 @@ test("a message the consumer cannot store reaches the dead-letter queue and is k
     const letters = await eventually(async () => {
       const body = await (await w.fetch("/ops/dead-letters", { headers: ops })).json();
       return body.count > 0 ? body : null;
-    }, { ms: 30_000, every: 500 });
-    assert.ok(letters, "the dead letter was kept");
+    }, { ms: 30_000, every: 500, what: "the dead letter to be kept" });
     assert.equal(letters.count, 1);
     assert.deepEqual(letters.letters[0].message.entry.raw, event);
     assert.match(letters.letters[0].key, /^dead\/\d{13}-[0-9a-f]{16}$/);

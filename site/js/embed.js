@@ -13,6 +13,11 @@
 // Closing the panel keeps a call going; the button shows it.
 // Only sites in the worker's ALLOWED_ORIGINS get a button (the panel's
 // frame-ancestors says the same to the browser).
+//
+// This is the source: scripts/bundle-embed.mjs bundles it with i18n.js (the
+// page's own language choice) into /embed.js, one classic script.
+import { candidates, fill, loadLanguage } from "./i18n.js";
+
 (() => {
   const script = document.currentScript;
   if (!script?.src) return;
@@ -27,20 +32,8 @@
     );
 
   /** The first language with a file: data-lang, the browser's, English. */
-  async function words() {
-    const codes = [options.lang, ...(navigator.languages ?? []), "en"]
-      .filter(Boolean)
-      .map((tag) => String(tag).toLowerCase().split(/[-_]/)[0])
-      .filter((code, i, all) => /^[a-z]{2,3}$/.test(code) && all.indexOf(code) === i);
-    for (const lang of codes) {
-      try {
-        return { lang, page: (await getJson(`/i18n/${lang}.json`)).page };
-      } catch {
-        // the next one
-      }
-    }
-    return { lang: "en", page: {} };
-  }
+  const words = () =>
+    loadLanguage(candidates(options.lang, navigator.languages), globalThis.fetch.bind(globalThis), worker);
 
   const STYLE = `
     :host { all: initial; }
@@ -73,8 +66,7 @@
     '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z"/></svg>';
 
   function mount({ lang, page }, config) {
-    const t = (key, fallback, vars = {}) =>
-      (page[key] ?? fallback).replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+    const t = (key, fallback, vars = {}) => fill(page[key] ?? fallback, vars);
     const company = config.company_name ?? "";
     const host = document.createElement("edge-click-to-call");
     const shadow = host.attachShadow({ mode: "open" });
