@@ -10,7 +10,7 @@
 use js_sys::{Array, Function, JSON, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use worker::{Env, Queue};
+use worker::Env;
 
 use crate::calllog::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
 
@@ -20,17 +20,7 @@ const QUEUE_BINDING: &str = "CALL_EVENTS_QUEUE";
 /// A JS error's message (KV errors name keys and limits, never values).
 impl From<JsValue> for StoreError {
     fn from(e: JsValue) -> Self {
-        let message = Reflect::get(&e, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .or_else(|| e.as_string());
-        StoreError(message.unwrap_or_else(|| "unknown KV error".into()))
-    }
-}
-
-impl From<worker::Error> for StoreError {
-    fn from(e: worker::Error) -> Self {
-        StoreError(e.to_string())
+        StoreError(super::js::message(&e))
     }
 }
 
@@ -152,17 +142,18 @@ impl LogStore for Kv {
     }
 }
 
-pub struct CallEventsQueue(Queue);
+pub struct CallEventsQueue(JsValue);
 
 impl CallEventsQueue {
     /// `None` without a producer binding (`wrangler deploy --env free`).
     pub fn bind(env: &Env) -> Option<Self> {
-        env.queue(QUEUE_BINDING).ok().map(Self)
+        super::js::object(env.as_ref(), QUEUE_BINDING).map(Self)
     }
 }
 
 impl EventQueue for CallEventsQueue {
     async fn send(&self, message: &str) -> Result<(), StoreError> {
-        Ok(self.0.send(message).await?)
+        super::js::call_await(&self.0, "send", &[message.into()]).await?;
+        Ok(())
     }
 }

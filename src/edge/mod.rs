@@ -16,6 +16,8 @@ mod handlers;
 #[cfg(feature = "entry")]
 mod http;
 #[cfg(feature = "entry")]
+mod js;
+#[cfg(feature = "entry")]
 mod kv;
 pub mod signer;
 #[cfg(feature = "entry")]
@@ -30,7 +32,7 @@ pub use guard::CallGuard;
 #[cfg(feature = "entry")]
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "entry")]
-use worker::{Context, Env, MessageBatch, event};
+use worker::{Context, Env, event};
 
 #[cfg(feature = "entry")]
 #[event(start)]
@@ -58,8 +60,11 @@ pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) 
     }
 }
 
+/// The queue handler: a `MessageBatch` of the runtime's, handed over as is.
 #[cfg(feature = "entry")]
-#[event(queue)]
-async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
-    consumer::consume(batch, &env).await
+#[wasm_bindgen]
+pub fn queue(batch: JsValue, env: Env, _ctx: JsValue) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        consumer::consume(batch, &env).await.map(|()| JsValue::UNDEFINED)
+    })
 }

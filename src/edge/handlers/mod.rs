@@ -19,6 +19,7 @@ use crate::error::{AppError, ConfigError};
 use crate::routes::{self, Method, Route};
 
 use super::http::{self, RequestUrl, header};
+use super::js;
 use super::kv::Kv;
 use super::state;
 
@@ -131,17 +132,23 @@ pub(super) fn log_store(config: &Config, env: &Env) -> Result<Kv, AppError> {
 /// Per client IP, when the binding is configured. A limiter that errors lets
 /// the request through (and says so): availability beats a perfect count.
 pub(super) async fn rate_limit(req: &Request, env: &Env, binding: &str) -> Result<(), AppError> {
-    let Ok(limiter) = env.rate_limiter(binding) else {
+    let Some(limiter) = js::object(env.as_ref(), binding) else {
         return Ok(());
     };
     let client = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
-    match limiter.limit(client).await {
-        Ok(outcome) if !outcome.success => Err(AppError::RateLimited {
-            retry_after_seconds: RATE_LIMIT_PERIOD_SECONDS,
-        }),
+    let key = js::record(&[("key", client.into())]);
+    match js::call_await(&limiter, "limit", &[key.into()]).await {
+        Ok(outcome) if js::get(&outcome, "success").is_some_and(|s| s.is_falsy()) => {
+            Err(AppError::RateLimited {
+                retry_after_seconds: RATE_LIMIT_PERIOD_SECONDS,
+            })
+        }
         Ok(_) => Ok(()),
         Err(e) => {
-            console_error!("{binding}: the rate limiter failed ({e}); letting the request through");
+            console_error!(
+                "{binding}: the rate limiter failed ({}); letting the request through",
+                js::message(&e)
+            );
             Ok(())
         }
     }

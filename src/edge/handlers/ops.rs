@@ -42,8 +42,8 @@ pub(super) fn health_report(req: &Request, config: &Config, env: &Env) -> Respon
             (Ok(_), Some(_)) => Via::Queue.as_str(),
             (Ok(_), None) => Via::Kv.as_str(),
         },
-        rate_limiting: env.rate_limiter(AUTH_RATE_LIMITER).is_ok(),
-        call_guard: guard::bound(env),
+        rate_limiting: super::super::js::object(env.as_ref(), AUTH_RATE_LIMITER).is_some(),
+        call_guard: guard::bound(env.as_ref()),
     };
     let report = health::report(config, bindings);
     if authorize_ops(req, config).is_ok() {

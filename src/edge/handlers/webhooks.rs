@@ -135,7 +135,7 @@ pub(super) async fn admit(
         Ok(asked) => asked,
         Err(decision) => return (decision, None),
     };
-    let decision = match guard::admit(env, &question).await {
+    let decision = match guard::admit(env.as_ref(), &question).await {
         Ok(admission) => Decision::from_admission(admission),
         Err(e) => {
             console_error!("answer webhook: the call guard is unavailable ({e})");
@@ -185,7 +185,7 @@ pub(super) async fn event(
     if let Some(leg) = line_freed_by(&record.entry).map(str::to_owned) {
         let env = env.clone();
         ctx.wait_until(async move {
-            if let Err(e) = guard::release(&env, &leg).await {
+            if let Err(e) = guard::release(env.as_ref(), &leg).await {
                 console_error!("event log: could not free the call's slot in the guard ({e})");
             }
         });
