@@ -1,8 +1,6 @@
 //! The answer webhook's decision: connect, refuse or apologise, and the NCCO
 //! that follows from it.
 
-use serde_json::Value;
-
 use crate::calllog::entry::Answered;
 use crate::error::ConfigError;
 use crate::shared::origin::WorkerOrigin;
@@ -54,12 +52,8 @@ impl AnswerSettings {
 
 /// The visitor's language, as the page put it in the call's context
 /// (`custom_data.lang`); English when absent or not a language code.
-pub fn language(request: &AnswerRequest) -> &str {
-    let lang = match &request.custom_data {
-        Some(Value::Object(context)) => context.get("lang").and_then(Value::as_str),
-        _ => None,
-    };
-    speech::language_code(lang)
+pub fn language(request: &AnswerRequest) -> String {
+    speech::language_code(request.context("lang").as_deref()).to_owned()
 }
 
 /// What the call guard is asked about a call: its ticket must be genuine,
@@ -70,10 +64,10 @@ pub fn guard_question(
     settings: &AnswerSettings,
     now_seconds: u64,
 ) -> Result<(AdmitRequest, Option<String>), Decision> {
-    let presented = ticket::from_custom_data(request.custom_data.as_ref());
+    let presented = request.context("ticket");
     let ticket = ticket::verify(
         &settings.ticket_key,
-        presented,
+        presented.as_deref(),
         request.caller(),
         now_seconds,
     )
@@ -305,12 +299,13 @@ mod tests {
             now,
             [3; 16],
         );
-        let request = |user: &str, uuid: Option<&str>, custom_data: Value| AnswerRequest {
-            from_user: Some(user.into()),
-            uuid: uuid.map(str::to_owned),
-            custom_data: Some(custom_data),
-            ..AnswerRequest::default()
-        };
+        let request =
+            |user: &str, uuid: Option<&str>, custom_data: serde_json::Value| AnswerRequest {
+                from_user: Some(user.into()),
+                uuid: uuid.map(str::to_owned),
+                custom_data: serde_json::value::to_raw_value(&custom_data).ok(),
+                ..AnswerRequest::default()
+            };
         let ok = request("visitor", Some("leg-1"), serde_json::json!({ "ticket": t }));
         let (question, lang) = guard_question(&ok, &settings, now + 1).unwrap();
         assert_eq!(

@@ -63,7 +63,7 @@ impl Refusal {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "decision", content = "reason")]
+#[serde(rename_all = "snake_case")]
 pub enum Admission {
     Connect,
     Refuse(Refusal),
@@ -223,11 +223,17 @@ fn json<T: Serialize>(value: &T) -> String {
 impl GuardMemory {
     /// From storage's values (unordered).
     pub fn new(
-        mut tickets: Vec<(String, UsedTicket)>,
+        stored: Vec<(String, UsedTicket)>,
         live: Vec<LiveCall>,
         clients: Vec<(String, Vec<u64>)>,
     ) -> Self {
-        tickets.sort_by(|a, b| a.0.cmp(&b.0));
+        // Storage lists keys in order, so this is an append; inserting in
+        // place keeps the order whatever it does.
+        let mut tickets: Vec<(String, UsedTicket)> = Vec::with_capacity(stored.len());
+        for ticket in stored {
+            let at = tickets.partition_point(|(id, _)| *id < ticket.0);
+            tickets.insert(at, ticket);
+        }
         Self {
             tickets,
             live,

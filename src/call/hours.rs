@@ -78,15 +78,15 @@ impl Week {
             if span.end <= span.start || first.0 > last.0 {
                 return Err(bad());
             }
+            // Each day's spans in order of opening (a day has a few).
             for day in first.0..=last.0 {
-                week.0[usize::from(day)].push(span);
+                let spans = &mut week.0[usize::from(day)];
+                let at = spans.partition_point(|s| s.start <= span.start);
+                spans.insert(at, span);
             }
         }
         if week.0.iter().all(Vec::is_empty) {
             return Err(format!("expected {HOURS_FORM}"));
-        }
-        for spans in &mut week.0 {
-            spans.sort_by_key(|s| s.start);
         }
         Ok(week)
     }
@@ -286,6 +286,8 @@ pub(crate) mod tests {
         assert!(w.0[6].is_empty());
         let split = Week::parse("Mon 09:00-12:00, Mon 13:00-17:00").unwrap();
         assert_eq!(split.0[0].len(), 2);
+        let reversed = Week::parse("Mon 13:00-17:00, Mon 09:00-12:00").unwrap();
+        assert_eq!(reversed, split, "a day's spans in order of opening");
         assert!(Week::parse("Sun 00:00-24:00").is_ok());
         for bad in [
             "",

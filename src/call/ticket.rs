@@ -155,12 +155,6 @@ pub fn verify(
     })
 }
 
-/// The ticket inside the answer request's `custom_data` (`{"ticket": "…"}`,
-/// a JSON string on GET, an object on POST).
-pub fn from_custom_data(custom_data: Option<&serde_json::Value>) -> Option<&str> {
-    custom_data?.get("ticket")?.as_str()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,13 +231,5 @@ mod tests {
             verify(&key(), Some("nope"), Some("supportuser"), NOW),
             Err(TicketProblem::Malformed)
         );
-    }
-
-    #[test]
-    fn the_ticket_is_read_from_custom_data() {
-        let data = serde_json::json!({"ticket": "abc"});
-        assert_eq!(from_custom_data(Some(&data)), Some("abc"));
-        assert_eq!(from_custom_data(Some(&serde_json::json!("abc"))), None);
-        assert_eq!(from_custom_data(None), None);
     }
 }

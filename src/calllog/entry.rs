@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::error::AppError;
+use crate::shared::json::Object;
 use crate::shared::time;
 use crate::vonage::answer_request::AnswerRequest;
 
@@ -34,16 +34,15 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
-    /// One field of `raw`, for readers of the log.
-    pub fn raw_field(&self, name: &str) -> Option<Value> {
-        let mut map: Map<String, Value> = serde_json::from_str(self.raw.get()).ok()?;
-        map.remove(name)
+    /// A field of `raw` that is a string or a number, as text, for readers
+    /// of the log.
+    pub fn raw_text(&self, name: &str) -> Option<String> {
+        Object::parse(self.raw.get()).ok()?.text(name)
     }
 
     /// Whether this is the answer webhook's own entry rather than a Vonage event.
     pub fn is_answer_webhook(&self) -> bool {
-        self.raw_field("source")
-            .is_some_and(|s| s == "answer_webhook")
+        self.raw_text("source").as_deref() == Some(ANSWER_WEBHOOK)
     }
 
     pub fn at_ms(&self) -> u64 {
@@ -61,6 +60,9 @@ impl LogEntry {
         )
     }
 }
+
+/// The `source` of the answer webhook's own entries.
+const ANSWER_WEBHOOK: &str = "answer_webhook";
 
 /// How the answer webhook answered, as its entry in the log tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,18 +140,25 @@ impl LogRecord {
             .or(request.uuid.as_deref())
             .filter(|id| is_vonage_id(id))?
             .to_owned();
-        let mut map = match serde_json::to_value(request) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
-        map.retain(|_, v| !v.is_null());
-        let request_hash = keys::short_hash(Value::Object(map.clone()).to_string().as_bytes());
-        map.insert("source".into(), Value::String("answer_webhook".into()));
-        map.insert("ncco".into(), Value::String(answered.ncco.into()));
-        if let Some(reason) = &answered.reason {
-            map.insert("reason".into(), Value::String(reason.clone()));
+        // The request's fields as sent (unset ones left out), then ours:
+        // one JSON object, written without a tree in between.
+        let request_json = serde_json::to_string(request).ok()?;
+        let request_hash = keys::short_hash(request_json.as_bytes());
+        let mut raw = request_json;
+        raw.truncate(raw.len() - 1); // the closing brace
+        if raw.len() > 1 {
+            raw.push(',');
         }
-        let raw = serde_json::value::to_raw_value(&map).ok()?;
+        raw.push_str(&format!(
+            r#""source":"{ANSWER_WEBHOOK}","ncco":"{}""#,
+            answered.ncco
+        ));
+        if let Some(reason) = &answered.reason {
+            raw.push_str(r#","reason":"#);
+            raw.push_str(&serde_json::to_string(reason).ok()?);
+        }
+        raw.push('}');
+        let raw = RawValue::from_string(raw).ok()?;
         let event = Event {
             call_id,
             status: answered.status.into(),
@@ -168,6 +177,11 @@ impl LogRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    fn raw(entry: &LogEntry) -> Value {
+        serde_json::from_str(entry.raw.get()).unwrap()
+    }
 
     const CONV: &str = "CON-f972836a-550f-45fa-956c-12a2ab5b7d22";
     const LEG: &str = "63f61863-4a51-4f6b-86e1-46edebcf9356";
@@ -194,11 +208,7 @@ mod tests {
         assert_eq!(r.entry.status, "completed");
         assert_eq!(r.entry.at, "2026-01-01T12:00:05.250Z");
         assert_eq!(r.entry.received_at, "2026-01-01T00:00:00.000Z");
-        assert_eq!(
-            r.entry.raw_field("price").unwrap(),
-            "0.00720000",
-            "every field is kept"
-        );
+        assert_eq!(raw(&r.entry)["price"], "0.00720000", "every field is kept");
         assert_eq!(
             r.entry.raw.get(),
             std::str::from_utf8(&body).unwrap(),
@@ -256,7 +266,8 @@ mod tests {
             from_user: Some("supportuser".into()),
             uuid: Some(LEG.into()),
             conversation_uuid: Some(CONV.into()),
-            custom_data: Some(serde_json::json!({"page": "/pricing"})),
+            custom_data: serde_json::value::to_raw_value(&serde_json::json!({"page": "/pricing"}))
+                .ok(),
             ..AnswerRequest::default()
         };
         let connected = Answered {
@@ -268,11 +279,8 @@ mod tests {
         assert_eq!(r.entry.status, "answered");
         assert_eq!(r.entry.call_id, CONV);
         assert_eq!(r.entry.from.as_deref(), Some("supportuser"));
-        assert_eq!(r.entry.raw_field("source").unwrap(), "answer_webhook");
-        assert_eq!(
-            r.entry.raw_field("custom_data").unwrap()["page"],
-            "/pricing"
-        );
+        assert_eq!(raw(&r.entry)["source"], "answer_webhook");
+        assert_eq!(raw(&r.entry)["custom_data"]["page"], "/pricing");
         assert!(
             r.key.starts_with(&format!("event/{CONV}/0000000000000-")),
             "sorts first"
@@ -290,7 +298,7 @@ mod tests {
         };
         let r = LogRecord::of_answer(&request, &refused, NOW).unwrap();
         assert_eq!(r.entry.status, "refused");
-        assert_eq!(r.entry.raw_field("reason").unwrap(), "lines_busy");
+        assert_eq!(raw(&r.entry)["reason"], "lines_busy");
         assert_eq!(r.summary.outcome(), crate::calllog::Outcome::Refused);
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use futures_util::future::{join, join_all};
+use crate::shared::join::{join, join_all};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -134,9 +134,13 @@ pub async fn store_all<S: LogStore>(
     store: &S,
     records: &[&LogRecord],
 ) -> Vec<Result<(), StoreError>> {
-    let mut index_keys: Vec<&str> = records.iter().map(|r| r.index_key.as_str()).collect();
-    index_keys.sort_unstable();
-    index_keys.dedup();
+    // A batch names a handful of calls: a linear check beats a sort here.
+    let mut index_keys: Vec<&str> = Vec::with_capacity(records.len());
+    for record in records {
+        if !index_keys.contains(&record.index_key.as_str()) {
+            index_keys.push(&record.index_key);
+        }
+    }
     let puts = join_all(records.iter().map(|r| async {
         let value = serde_json::to_string(&r.entry)?;
         store.put(&r.key, &value).await

@@ -31,7 +31,11 @@ pub async fn consume(batch: JsValue, env: &Env) -> Result<(), JsValue> {
         console_error!(
             "event log: KV or its configuration is unavailable; retrying the batch later"
         );
-        js::call(&batch, "retryAll", &[retry_options(RETRY_DELAY_MAX_SECONDS)])?;
+        js::call(
+            &batch,
+            "retryAll",
+            &[retry_options(RETRY_DELAY_MAX_SECONDS)],
+        )?;
         return Ok(());
     };
     let messages: Array = js::get(&batch, "messages")
@@ -41,7 +45,9 @@ pub async fn consume(batch: JsValue, env: &Env) -> Result<(), JsValue> {
     let bodies: Vec<(String, u64)> = messages
         .iter()
         .map(|m| {
-            let body = js::get(&m, "body").and_then(|b| b.as_string()).unwrap_or_default();
+            let body = js::get(&m, "body")
+                .and_then(|b| b.as_string())
+                .unwrap_or_default();
             let sent = js::get(&m, "timestamp")
                 .map(|t| js_sys::Date::from(t).get_time() as u64)
                 .unwrap_or(now);
@@ -79,7 +85,9 @@ pub async fn consume(batch: JsValue, env: &Env) -> Result<(), JsValue> {
             }
             Delivery::Drop { reason } => {
                 // Keep the body in the log output: it is ours to inspect, not to retry.
-                console_error!("event log: dropping an unreadable queue message ({reason}): {body}");
+                console_error!(
+                    "event log: dropping an unreadable queue message ({reason}): {body}"
+                );
                 js::call(&message, "ack", &[])?;
             }
         }

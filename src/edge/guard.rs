@@ -168,7 +168,10 @@ impl Guard {
     }
 
     async fn fetch(&self, request: Request) -> Result<Response, JsValue> {
-        let body = JsFuture::from(request.text()?).await?.as_string().unwrap_or_default();
+        let body = JsFuture::from(request.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
         let answer = match request.url().rsplit('/').next() {
             Some("admit") => {
                 let asked: AdmitRequest = serde_json::from_str(&body).map_err(json_error)?;
@@ -180,11 +183,13 @@ impl Guard {
                     released: self.release(&asked.leg).await?,
                 })
             }
-            _ => return Response::new_with_opt_str_and_init(Some("no such guard route"), &{
-                let init = web_sys::ResponseInit::new();
-                init.set_status(404);
-                init
-            }),
+            _ => {
+                return Response::new_with_opt_str_and_init(Some("no such guard route"), &{
+                    let init = web_sys::ResponseInit::new();
+                    init.set_status(404);
+                    init
+                });
+            }
         }
         .map_err(json_error)?;
         Response::new_with_opt_str(Some(&answer))
@@ -208,13 +213,20 @@ impl Guard {
 }
 
 /// The worker's side: one request to the guard, its answer as JSON.
-async fn ask<T: Serialize, R: DeserializeOwned>(env: &JsValue, path: &str, body: &T) -> Result<R, String> {
+async fn ask<T: Serialize, R: DeserializeOwned>(
+    env: &JsValue,
+    path: &str,
+    body: &T,
+) -> Result<R, String> {
     let namespace = js::object(env, BINDING).ok_or("the CALL_GUARD binding is missing")?;
-    let id = js::call(&namespace, "idFromName", &[OBJECT_NAME.into()]).map_err(|e| js::message(&e))?;
+    let id =
+        js::call(&namespace, "idFromName", &[OBJECT_NAME.into()]).map_err(|e| js::message(&e))?;
     let stub = js::call(&namespace, "get", &[id]).map_err(|e| js::message(&e))?;
     let init = RequestInit::new();
     init.set_method("POST");
-    init.set_body(&JsValue::from_str(&serde_json::to_string(body).map_err(|e| e.to_string())?));
+    init.set_body(&JsValue::from_str(
+        &serde_json::to_string(body).map_err(|e| e.to_string())?,
+    ));
     let request = Request::new_with_str_and_init(&format!("https://guard/{path}"), &init)
         .map_err(|e| js::message(&e))?;
     let response: Response = js::call_await(&stub, "fetch", &[request.into()])

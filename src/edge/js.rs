@@ -28,7 +28,11 @@ pub fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue,
 }
 
 /// `await target.method(...args)`.
-pub async fn call_await(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+pub async fn call_await(
+    target: &JsValue,
+    method: &str,
+    args: &[JsValue],
+) -> Result<JsValue, JsValue> {
     let promise: Promise = call(target, method, args)?.dyn_into()?;
     JsFuture::from(promise).await
 }

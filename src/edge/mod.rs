@@ -65,6 +65,8 @@ pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) 
 #[wasm_bindgen]
 pub fn queue(batch: JsValue, env: Env, _ctx: JsValue) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move {
-        consumer::consume(batch, &env).await.map(|()| JsValue::UNDEFINED)
+        consumer::consume(batch, &env)
+            .await
+            .map(|()| JsValue::UNDEFINED)
     })
 }

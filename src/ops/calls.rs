@@ -2,7 +2,6 @@
 //! timeline with its path told in words.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::calllog::store::LIST_LIMIT_MAX;
 use crate::calllog::{CallSummary, LogEntry, Outcome};
@@ -286,11 +285,7 @@ pub fn path_in_words(events: &[LogEntry]) -> String {
 }
 
 fn raw_str(entry: &LogEntry, field: &str) -> Option<String> {
-    match entry.raw_field(field)? {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    entry.raw_text(field)
 }
 
 /// A call's timeline from its entries (given in key order, which is time order).

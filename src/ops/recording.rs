@@ -28,11 +28,8 @@ pub fn url_of(entries: &[LogEntry], recording_id: &str) -> Result<String, AppErr
     entries
         .iter()
         .filter(|e| e.status == RECORD_STATUS)
-        .filter(|e| {
-            e.raw_field("recording_uuid")
-                .is_some_and(|id| id == recording_id)
-        })
-        .find_map(|e| e.raw_field("recording_url")?.as_str().map(str::to_owned))
+        .filter(|e| e.raw_text("recording_uuid").as_deref() == Some(recording_id))
+        .find_map(|e| e.raw_text("recording_url"))
         .ok_or(AppError::NotFound)
 }
 

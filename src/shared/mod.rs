@@ -3,6 +3,8 @@
 
 pub mod bearer;
 pub mod client;
+pub mod join;
+pub mod json;
 pub mod origin;
 pub mod paths;
 pub mod phone;

@@ -6,9 +6,9 @@
 //! without reading every value. Requests are kept as long as the event log
 //! (`EVENT_TTL_DAYS`).
 
-use futures_util::future::join_all;
+use crate::shared::join::join_all;
+use crate::shared::json::{self, NotAnObject, Object};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::calllog::keys::short_hash;
 use crate::calllog::store::{LogStore, StoreError};
@@ -55,14 +55,14 @@ struct Metadata {
     status: Status,
 }
 
-fn field<'a>(
-    body: &'a serde_json::Map<String, Value>,
-    name: &str,
-) -> Result<Option<&'a str>, AppError> {
+/// A string field, trimmed; absent, null or blank is `None`.
+fn field(body: &Object<'_>, name: &str) -> Result<Option<String>, AppError> {
     match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(AppError::BadRequest(format!("`{name}` must be a string"))),
+        None => Ok(None),
+        Some(raw) if json::is_null(raw) => Ok(None),
+        Some(raw) => json::string(raw)
+            .map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty()))
+            .ok_or_else(|| AppError::BadRequest(format!("`{name}` must be a string"))),
     }
 }
 
@@ -97,21 +97,22 @@ pub fn visitor_phone(raw: &str) -> Result<String, AppError> {
 impl Callback {
     /// Reads `{"name", "phone", "note"}` (other fields are ignored), received at `now_ms`.
     pub fn from_request(body: &[u8], now_ms: u64) -> Result<Self, AppError> {
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-        let Value::Object(body) = value else {
-            return Err(AppError::BadRequest(
+        let text_body =
+            std::str::from_utf8(body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+        let body = Object::parse(text_body).map_err(|e| match e {
+            NotAnObject::Invalid(why) => AppError::InvalidJson(why),
+            NotAnObject::OtherKind => AppError::BadRequest(
                 "expected a JSON object with `name`, `phone` and `note`".into(),
-            ));
-        };
+            ),
+        })?;
         let name = field(&body, "name")?
             .ok_or_else(|| AppError::BadRequest("`name` is required".into()))?;
-        let name = text(name, "name", NAME_MAX_CHARS, false)?;
+        let name = text(&name, "name", NAME_MAX_CHARS, false)?;
         let phone = field(&body, "phone")?
             .ok_or_else(|| AppError::BadRequest("`phone` is required".into()))?;
-        let phone = visitor_phone(phone)?;
+        let phone = visitor_phone(&phone)?;
         let note = field(&body, "note")?
-            .map(|n| text(n, "note", NOTE_MAX_CHARS, true))
+            .map(|n| text(&n, "note", NOTE_MAX_CHARS, true))
             .transpose()?;
         let hash =
             short_hash(format!("{name}\n{phone}\n{}", note.as_deref().unwrap_or("")).as_bytes());

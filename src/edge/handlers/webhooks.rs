@@ -94,13 +94,11 @@ pub(super) async fn answer(
     };
     // The ticket's language (the page's, via /auth?lang=), else one the
     // call's context names itself, else English.
-    let lang = ticket_lang
-        .as_deref()
-        .unwrap_or_else(|| answer::language(&request));
-    let words = speech::load(&env, url.origin(), lang).await;
+    let lang = ticket_lang.unwrap_or_else(|| answer::language(&request));
+    let words = speech::load(&env, url.origin(), &lang).await;
     let caller = Caller {
         speech: &words,
-        lang,
+        lang: &lang,
     };
     let ncco = decision.ncco(settings.ok(), WorkerOrigin(url.origin()), &hours, caller);
     if let Some(record) = LogRecord::of_answer(&request, &decision.answered(&hours), now_ms()) {

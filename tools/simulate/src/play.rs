@@ -673,11 +673,8 @@ fn print_timeline(view: &CallView) {
     println!("  path: {}", view.path);
     for e in &view.events {
         let detail = if e.is_answer_webhook() {
-            let ncco = e.raw_field("ncco");
-            format!(
-                "answer webhook: {}",
-                ncco.as_ref().and_then(Value::as_str).unwrap_or("?")
-            )
+            let ncco = e.raw_text("ncco");
+            format!("answer webhook: {}", ncco.as_deref().unwrap_or("?"))
         } else {
             format!(
                 "{} {} → {}",
