@@ -62,11 +62,44 @@ impl Refusal {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The guard's answer, as one word between the worker and the guard
+/// (`connect`, or the refusal's name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Connect,
     Refuse(Refusal),
+}
+
+impl Admission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Admission::Connect => "connect",
+            Admission::Refuse(why) => why.as_str(),
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Some(match word {
+            "connect" => Admission::Connect,
+            "ticket_used" => Admission::Refuse(Refusal::TicketUsed),
+            "lines_busy" => Admission::Refuse(Refusal::LinesBusy),
+            "client_limit" => Admission::Refuse(Refusal::ClientLimit),
+            _ => return None,
+        })
+    }
+}
+
+impl Serialize for Admission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Admission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let word = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Admission::parse(&word).ok_or_else(|| serde::de::Error::custom("an unknown admission"))
+    }
 }
 
 /// What the answer webhook asks the guard.
@@ -517,5 +550,20 @@ mod tests {
         );
         assert_eq!(line_freed_by(&entry("completed", Some("outbound"))), None);
         assert_eq!(line_freed_by(&entry("answered", Some("inbound"))), None);
+    }
+
+    #[test]
+    fn an_admission_travels_as_one_word() {
+        for admission in [
+            Admission::Connect,
+            Admission::Refuse(Refusal::TicketUsed),
+            Admission::Refuse(Refusal::LinesBusy),
+            Admission::Refuse(Refusal::ClientLimit),
+        ] {
+            let json = serde_json::to_string(&admission).unwrap();
+            assert_eq!(json, format!("\"{}\"", admission.as_str()));
+            assert_eq!(serde_json::from_str::<Admission>(&json).unwrap(), admission);
+        }
+        assert!(serde_json::from_str::<Admission>("\"maybe\"").is_err());
     }
 }

@@ -45,11 +45,18 @@ impl Serialize for Acl {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         struct Paths;
+        /// `{}`: a path's (absent) restrictions.
+        struct Unrestricted;
+        impl Serialize for Unrestricted {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_map(Some(0))?.end()
+            }
+        }
         impl Serialize for Paths {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut map = serializer.serialize_map(Some(ACL_PATHS.len()))?;
                 for path in ACL_PATHS {
-                    map.serialize_entry(path, &serde_json::Map::new())?;
+                    map.serialize_entry(path, &Unrestricted)?;
                 }
                 map.end()
             }
