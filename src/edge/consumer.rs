@@ -3,9 +3,9 @@
 //! (`batch.queue`, `batch.messages[i].body`, `.timestamp`, `.ack()`,
 //! `.retry({delaySeconds})`).
 
+use super::runtime::{Env, console_error, console_log};
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{Env, console_error, console_log};
 
 use crate::calllog::store::{self, Delivery, Message, RETRY_DELAY_MAX_SECONDS};
 

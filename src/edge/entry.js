@@ -14,8 +14,8 @@ export default {
   queue: (batch, env, ctx) => wasm.queue(batch, env, ctx),
 };
 
-/** Which wasm instance is live: the worker crate counts them at each start. */
-const instance = () => globalThis.__worker_init_state?.instanceId;
+/** Which wasm instance is live: the wasm counts its starts (src/edge/mod.rs). */
+const instance = () => globalThis.__edge_instance;
 
 export class CallGuard {
   constructor(state, env) {

@@ -7,10 +7,10 @@
 //! noise of calling the API directly), and about 30 KiB of the wasm. This is
 //! the one way the worker reaches KV.
 
+use super::runtime::Env;
 use js_sys::{Array, Function, JSON, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use worker::Env;
 
 use crate::calllog::store::{EventQueue, ListPage, ListedKey, LogStore, StoreError};
 
@@ -37,9 +37,7 @@ fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), StoreError> {
 impl Kv {
     /// `None` when the binding is missing (a deployment without KV).
     pub fn bind(env: &Env, ttl_seconds: u64) -> Option<Self> {
-        let this = Reflect::get(env.as_ref(), &KV_BINDING.into())
-            .ok()
-            .filter(JsValue::is_object)?;
+        let this = env.binding(KV_BINDING)?;
         Some(Self {
             this,
             ttl_seconds: ttl_seconds as f64,
@@ -147,7 +145,7 @@ pub struct CallEventsQueue(JsValue);
 impl CallEventsQueue {
     /// `None` without a producer binding (`wrangler deploy --env free`).
     pub fn bind(env: &Env) -> Option<Self> {
-        super::js::object(env.as_ref(), QUEUE_BINDING).map(Self)
+        env.binding(QUEUE_BINDING).map(Self)
     }
 }
 

@@ -19,6 +19,8 @@ mod http;
 mod js;
 #[cfg(feature = "entry")]
 mod kv;
+#[cfg(feature = "entry")]
+mod runtime;
 pub mod signer;
 #[cfg(feature = "entry")]
 mod speech;
@@ -30,22 +32,36 @@ mod zone;
 #[cfg(feature = "entry")]
 pub use guard::CallGuard;
 #[cfg(feature = "entry")]
+use runtime::{Context, Env};
+#[cfg(feature = "entry")]
 use wasm_bindgen::prelude::*;
-#[cfg(feature = "entry")]
-use worker::{Context, Env, event};
 
+/// Run once per wasm instance: panics are reported with their message, and
+/// after one (a trap: the wasm's state is lost) the next call starts a fresh
+/// instance, counted in `globalThis.__edge_instance` so the entry module can
+/// rebuild the Durable Object around it.
 #[cfg(feature = "entry")]
-#[event(start)]
+#[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
+    wasm_bindgen::handler::set_on_abort(wasm_bindgen::handler::schedule_reinit);
+    let global = js_sys::global();
+    let count = js::get(&global, INSTANCE_COUNTER)
+        .and_then(|n| n.as_f64())
+        .unwrap_or(0.0);
+    let _ = js_sys::Reflect::set(&global, &INSTANCE_COUNTER.into(), &(count + 1.0).into());
 }
 
-/// The fetch handler, exported as `#[event(fetch)]` would export it, but
-/// returning a `Response` directly when no I/O is needed and a `Promise`
-/// only when it is (the runtime accepts either): see `handlers::handle_now`.
+#[cfg(feature = "entry")]
+const INSTANCE_COUNTER: &str = "__edge_instance";
+
+/// The fetch handler, returning a `Response` directly when no I/O is needed
+/// and a `Promise` only when it is (the runtime accepts either): see
+/// `handlers::handle_now`.
 #[cfg(feature = "entry")]
 #[wasm_bindgen]
-pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) -> JsValue {
+pub fn fetch(req: web_sys::Request, env: JsValue, ctx: JsValue) -> JsValue {
+    let env = Env::new(env);
     match handlers::handle_now(&req, &env) {
         handlers::Handling::Now(response) => response.into(),
         handlers::Handling::Later(route, url, method) => {
@@ -63,7 +79,8 @@ pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) 
 /// The queue handler: a `MessageBatch` of the runtime's, handed over as is.
 #[cfg(feature = "entry")]
 #[wasm_bindgen]
-pub fn queue(batch: JsValue, env: Env, _ctx: JsValue) -> js_sys::Promise {
+pub fn queue(batch: JsValue, env: JsValue, _ctx: JsValue) -> js_sys::Promise {
+    let env = Env::new(env);
     wasm_bindgen_futures::future_to_promise(async move {
         consumer::consume(batch, &env)
             .await

@@ -50,8 +50,8 @@ impl Signer for WebCryptoSigner<'_> {
                 // The error from importKey says nothing about the key's content,
                 // but it is not passed on anyway: the form was checked at start-up.
                 let key = import(&subtle, self.key).await.map_err(|_| {
-                    worker::console_error!(
-                        "VONAGE_PRIVATE_KEY could not be imported as an RSA PKCS#8 key"
+                    web_sys::console::error_1(
+                        &"VONAGE_PRIVATE_KEY could not be imported as an RSA PKCS#8 key".into(),
                     );
                     AppError::Signing
                 })?;

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use worker::{Env, console_warn};
+use super::runtime::{Env, console_warn};
 
 use crate::call::speech::{ENGLISH, Speech};
 

@@ -6,8 +6,8 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
+use super::runtime::{Env, console_log};
 use wasm_bindgen::JsCast;
-use worker::{Env, console_log};
 
 use crate::config::{Config, var};
 
@@ -25,11 +25,7 @@ pub fn config(env: &Env) -> Rc<Config> {
                 .iter()
                 .filter_map(|name| name.as_string())
                 .collect();
-            let config = Config::from_runtime(
-                |name| env.var(name).ok().map(|v| v.to_string()),
-                &names,
-                super::zone::known,
-            );
+            let config = Config::from_runtime(|name| env.var(name), &names, super::zone::known);
             announce(&config);
             Rc::new(config)
         })

@@ -10,8 +10,8 @@ mod webhooks;
 use std::future::Future;
 use std::pin::Pin;
 
+use super::runtime::{self, Context, Env, console_error};
 use web_sys::{Request, Response};
-use worker::{Context, Date, Env, console_error};
 
 use crate::calllog::store;
 use crate::config::Config;
@@ -37,7 +37,7 @@ pub(super) const CALLBACK_RATE_LIMITER: &str = "CALLBACK_RATE_LIMITER";
 const RATE_LIMIT_PERIOD_SECONDS: u32 = 60;
 
 pub(super) fn now_ms() -> u64 {
-    Date::now().as_millis()
+    runtime::now_ms()
 }
 
 /// What a request needs: an answer now, or work that waits on I/O.
@@ -132,7 +132,7 @@ pub(super) fn log_store(config: &Config, env: &Env) -> Result<Kv, AppError> {
 /// Per client IP, when the binding is configured. A limiter that errors lets
 /// the request through (and says so): availability beats a perfect count.
 pub(super) async fn rate_limit(req: &Request, env: &Env, binding: &str) -> Result<(), AppError> {
-    let Some(limiter) = js::object(env.as_ref(), binding) else {
+    let Some(limiter) = env.binding(binding) else {
         return Ok(());
     };
     let client = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());

@@ -1,8 +1,8 @@
 //! What ops read: health, the call log, voicemail, callback requests,
 //! dead letters. Everything but the bare health status needs `OPS_TOKEN`.
 
+use super::super::runtime::{Env, console_error};
 use web_sys::{Request, Response};
-use worker::{Env, console_error};
 
 use crate::calllog::store::{self, Via};
 use crate::config::Config;
@@ -42,7 +42,7 @@ pub(super) fn health_report(req: &Request, config: &Config, env: &Env) -> Respon
             (Ok(_), Some(_)) => Via::Queue.as_str(),
             (Ok(_), None) => Via::Kv.as_str(),
         },
-        rate_limiting: super::super::js::object(env.as_ref(), AUTH_RATE_LIMITER).is_some(),
+        rate_limiting: env.binding(AUTH_RATE_LIMITER).is_some(),
         call_guard: guard::bound(env.as_ref()),
     };
     let report = health::report(config, bindings);

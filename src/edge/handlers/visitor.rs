@@ -1,9 +1,9 @@
 //! What the visitor's browser asks for: the page (also the embed's panel),
 //! its settings, tokens and call tickets, callback requests.
 
+use super::super::runtime::{Env, console_error};
 use serde::Serialize;
 use web_sys::{Request, Response};
-use worker::{Env, console_error};
 
 use crate::call::ticket;
 use crate::config::Config;

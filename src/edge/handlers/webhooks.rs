@@ -1,9 +1,9 @@
 //! Vonage's callbacks: the answer webhook (the NCCO), call events (a
 //! ring-list leg's answered with the next NCCO) and recording events.
 
+use super::super::runtime::{Context, Env, console_error, console_warn};
 use serde::Serialize;
 use web_sys::{Request, Response};
-use worker::{Context, Env, console_error, console_warn};
 
 use crate::call::answer::{self, AnswerSettings, Decision, Hours};
 use crate::call::guard::line_freed_by;
