@@ -25,7 +25,8 @@ setup:
 build: setup
 	@sh scripts/build.sh
 
-# Formatting, lints (native and wasm32) and a deploy dry run: what CI checks besides the tests.
+# Formatting, lints (native and wasm32), a deploy dry run and the wasm's size
+# budget: what CI checks besides the tests.
 check: setup
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	cargo fmt --all --check
@@ -33,6 +34,7 @@ check: setup
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p bench-signers -- -D warnings
 	tmp=$$(mktemp -d) && npx wrangler deploy --dry-run --outdir "$$tmp" && npx wrangler deploy --dry-run --env free --outdir "$$tmp/free"
+	node scripts/size-budget.mjs
 
 # On demand, not part of `make test`: see bench/README.md.
 bench: build

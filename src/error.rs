@@ -195,7 +195,7 @@ impl AppError {
                 message: &message,
             },
         })
-        .expect("an error body is plain strings");
+        .unwrap_or_else(|_| unreachable!("an error body is plain strings"));
         let mut headers = Vec::new();
         match self {
             Self::MethodNotAllowed { allow } => headers.push(("Allow", (*allow).to_owned())),

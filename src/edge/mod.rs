@@ -87,3 +87,7 @@ pub fn queue(batch: JsValue, env: JsValue, _ctx: JsValue) -> js_sys::Promise {
             .map(|()| JsValue::UNDEFINED)
     })
 }
+
+#[cfg(feature = "entry")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -90,8 +90,8 @@ const HEADER_B64: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
 
 /// `base64url(header) . base64url(claims)`: the bytes that get signed.
 pub fn signing_input(claims: &impl Serialize) -> String {
-    let claims_json =
-        serde_json::to_vec(claims).expect("claims are plain data and always serialise");
+    let claims_json = serde_json::to_vec(claims)
+        .unwrap_or_else(|_| unreachable!("claims are plain data and always serialise"));
     let mut input = String::with_capacity(HEADER_B64.len() + 1 + claims_json.len() * 4 / 3 + 4);
     input.push_str(HEADER_B64);
     input.push('.');

@@ -113,7 +113,7 @@ impl fmt::Display for KeyFormError {
             ),
             Self::UnexpectedLabel(label) => write!(
                 f,
-                "expected a PRIVATE KEY (PKCS#8) or RSA PRIVATE KEY (PKCS#1) PEM block, found a {label:?} block"
+                "expected a PRIVATE KEY (PKCS#8) or RSA PRIVATE KEY (PKCS#1) PEM block, found a \"{label}\" block"
             ),
             Self::NotDer => f.write_str("the PEM block does not contain a well-formed private key"),
             Self::NotRsa => f.write_str(

@@ -161,7 +161,7 @@ pub fn verify(
     // touching the signature; say so plainly.
     if untrusted.algorithm() != "HS256" {
         return Err(reject(format!(
-            "algorithm must be HS256, not {:?}",
+            "algorithm must be HS256, not \"{}\"",
             untrusted.algorithm()
         )));
     }
