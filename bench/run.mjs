@@ -53,15 +53,16 @@ function buildEverything() {
     step("building the worker (scripts/build.sh)");
     execFileSync("sh", ["scripts/build.sh"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   }
+  // Every part compares with the baseline.
+  step("bundling the baseline worker with esbuild");
+  execFileSync(path.join(root, "node_modules/.bin/esbuild"), [
+    "bench/baseline/worker.js", "--bundle", "--format=esm", "--platform=neutral", "--minify", `--outfile=${baselineBundle}`, "--log-level=warning",
+  ], { cwd: root, stdio: "inherit" });
   if (!parts.has("signing")) return;
   step("building the signer benchmark worker (bench/signers: pure-Rust RS256 and the worker's WebCrypto signer)");
   execFileSync("sh", ["scripts/build.sh"], {
     cwd: root, env: { ...env, CRATE_DIR: "bench/signers", OUT_DIR: "target/bench-build" }, stdio: ["ignore", "ignore", "inherit"],
   });
-  step("bundling the baseline worker with esbuild");
-  execFileSync(path.join(root, "node_modules/.bin/esbuild"), [
-    "bench/baseline/worker.js", "--bundle", "--format=esm", "--platform=neutral", "--minify", `--outfile=${baselineBundle}`, "--log-level=warning",
-  ], { cwd: root, stdio: "inherit" });
 }
 
 let kvMode = "local";
