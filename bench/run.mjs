@@ -10,10 +10,14 @@
 //   - the cost per token of each RS256 strategy inside workerd (pure Rust via
 //     jwt-compact + rsa, WebCrypto from Rust, jose in JS), from the signer
 //     benchmark worker (bench/signers, which links the worker's core and signer);
-//   - wasm size (raw, gzip) and cold start (new workerd process → first /auth).
+//   - wasm size (raw, gzip) and cold start (new workerd process → first /auth);
+//   - what a Vonage user per call costs a click: /auth making the call's
+//     user through the Users API (the stand-in of tests/helpers/vonage-api.mjs,
+//     on loopback) against /auth for a shared user (CLIENT_USER, no Users API
+//     call), one click at a time, with the loopback round trip beside them.
 // Prints a table and writes bench/results/<time>.json.
 //
-//   node bench/run.mjs [--seconds 2] [--rounds 6] [--concurrency 8] [--parts routes,signing,cold] [--kv memory,local]
+//   node bench/run.mjs [--seconds 2] [--rounds 6] [--concurrency 8] [--parts routes,signing,cold,users] [--kv memory,local]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -23,6 +27,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { Miniflare, Log, LogLevel } from "miniflare";
 import { defaultVars, root } from "../tests/helpers/worker.mjs";
+import { vonageApi } from "../tests/helpers/vonage-api.mjs";
+import { testKeys } from "../tests/helpers/keys.mjs";
+import { SignJWT } from "jose";
+import { createPrivateKey, randomUUID } from "node:crypto";
 import { MEMORY_KV, ROUTES, fillTickets, request } from "./lib.mjs";
 
 const { values: opts } = parseArgs({
@@ -32,7 +40,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: "string", default: "8" },
     routes: { type: "string", default: "auth,answer,event,not_found" },
     kv: { type: "string", default: "memory,local" },
-    parts: { type: "string", default: "routes,signing,cold" },
+    parts: { type: "string", default: "routes,signing,cold,users" },
     "cold-samples": { type: "string", default: "9" },
   },
 });
@@ -77,18 +85,24 @@ function withKv(worker) {
   };
 }
 
+/** Vonage's Users API, stood in for on loopback (started in main). */
+let usersApi = null;
+
 const BASE_VARS = () => ({
   ...defaultVars(),
   GREETING: "Thank you for calling Acme support. Transferring you now.",
+  VONAGE_API_URL: usersApi?.origin,
+  // One client (the bench) asks for every token.
+  MAX_CALLS_PER_CLIENT_HOUR: "10000",
 });
 
 /** A worker in its own workerd, with the bench's vars and the current KV mode. */
-async function startMiniflare(worker) {
+async function startMiniflare(worker, vars = {}) {
   const mf = new Miniflare({
     port: 0,
     host: "127.0.0.1",
     log: new Log(LogLevel.WARN),
-    ...withKv({ modules: true, compatibilityDate: "2025-09-01", bindings: BASE_VARS(), ...worker }),
+    ...withKv({ modules: true, compatibilityDate: "2025-09-01", bindings: { ...BASE_VARS(), ...vars }, ...worker }),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };
@@ -101,13 +115,13 @@ const startBaseline = () => startMiniflare({ scriptPath: baselineBundle });
  * with `wrangler deploy --env free`; no assets router, no rate limiter), so
  * the comparison is between the two workers' code and nothing else.
  */
-const startOurs = (scriptDir = path.join(root, "build")) =>
+const startOurs = (scriptDir = path.join(root, "build"), vars = {}) =>
   startMiniflare({
     scriptPath: path.join(scriptDir, "index.js"),
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     // The call guard, as deployed (the answer route asks it about every call).
     durableObjects: { CALL_GUARD: { className: "CallGuard", useSQLite: true } },
-  });
+  }, vars);
 
 const agentFor = () => new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -177,7 +191,8 @@ async function coldStarts(samples) {
   const baseline = [];
   const ratios = [];
   for (let i = 0; i < samples; i++) {
-    ours.push(await coldStart(() => startOurs()));
+    // A shared user: the worker's own start, not a Users API round trip.
+    ours.push(await coldStart(() => startOurs(undefined, { CLIENT_USER: "supportuser" })));
     baseline.push(await coldStart(startBaseline));
     ratios.push(ours.at(-1).ms / baseline.at(-1).ms);
   }
@@ -190,6 +205,70 @@ async function coldStarts(samples) {
   };
 }
 
+/**
+ * A JS worker that makes the Users API request the worker makes (POST
+ * /v1/users with an application JWT signed here, once) and nothing else.
+ */
+async function startLoopbackProbe() {
+  const privateKey = createPrivateKey(testKeys().privateKeyPem);
+  const jwt = await new SignJWT({ application_id: defaultVars().VONAGE_APPLICATION_ID })
+    .setProtectedHeader({ alg: "RS256", typ: "JWT" }).setIssuedAt().setExpirationTime("1h").setJti(randomUUID()).sign(privateKey);
+  const script = `export default { async fetch(req, env) {
+    if (new URL(req.url).pathname === "/noop") return new Response("ok");
+    const res = await fetch(env.USERS + "/v1/users", { method: "POST",
+      headers: { authorization: "Bearer " + env.JWT, "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ name: "visitor-" + crypto.randomUUID().replaceAll("-", ""), properties: { ttl: 900 } }) });
+    await res.text();
+    return new Response(String(res.status), { status: res.status === 201 ? 200 : 502 });
+  } }`;
+  const mf = new Miniflare({ port: 0, host: "127.0.0.1", log: new Log(LogLevel.WARN), modules: true, compatibilityDate: "2025-09-01", script, bindings: { USERS: usersApi.origin, JWT: jwt } });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, dispose: () => mf.dispose() };
+}
+
+/** One request at a time: the latency of `samples` clicks (median, after a warm-up). */
+async function clicks(url, samples) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const ms = [];
+  for (let i = 0; i < samples + 20; i++) {
+    const r = await request(agent, url);
+    if (i >= 20) ms.push(r.ms);
+    if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
+  }
+  agent.destroy();
+  return median(ms);
+}
+
+/**
+ * A click's /auth with a Vonage user per call (one Users API round trip to
+ * the stand-in) against /auth for a shared user, alternating rounds; and
+ * the loopback round trip to the stand-in, for the bound the issue sets:
+ * per call ≤ 1.5 × shared + one round trip.
+ */
+async function usersPart(rounds) {
+  const [perCall, shared, prober] = await Promise.all([
+    startOurs(), startOurs(undefined, { CLIENT_USER: "supportuser" }), startLoopbackProbe(),
+  ]);
+  try {
+    const runs = { per_call: [], shared: [], loopback: [] };
+    for (let round = 0; round < rounds; round++) {
+      step(`users: round ${round + 1}/${rounds}`);
+      runs.per_call.push(await clicks(`${perCall.url}/auth`, 100));
+      runs.shared.push(await clicks(`${shared.url}/auth`, 100));
+      // The round trip as a worker sees it: a fetch to the stand-in from
+      // workerd, less the same request without it.
+      runs.loopback.push((await clicks(`${prober.url}/users`, 100)) - (await clicks(`${prober.url}/noop`, 100)));
+    }
+    const made = usersApi.users.length;
+    const r = { per_call_ms: median(runs.per_call), shared_ms: median(runs.shared), loopback_ms: median(runs.loopback), users_made: made };
+    r.bound_ms = 1.5 * r.shared_ms + r.loopback_ms;
+    r.within_bound = r.per_call_ms <= r.bound_ms;
+    return r;
+  } finally {
+    await Promise.all([perCall.dispose(), shared.dispose(), prober.dispose()]);
+  }
+}
+
 function size(file) {
   const bytes = readFileSync(file);
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -199,6 +278,7 @@ const fmt = (n, d = 1) => (n >= 100 ? n.toFixed(0) : n.toFixed(d));
 
 async function main() {
   buildEverything();
+  usersApi = await vonageApi();
   const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, settings: { seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY }, routes: {} };
 
   for (const mode of parts.has("routes") ? opts.kv.split(",") : []) {
@@ -246,6 +326,11 @@ async function main() {
     }
   }
 
+  if (parts.has("users")) {
+    step("a click's /auth: a Vonage user per call against a shared user");
+    results.auth_user_per_call = await usersPart(ROUNDS);
+  }
+
   if (parts.has("cold")) {
     step("cold starts");
     results.cold_start_ms = await coldStarts(Number(opts["cold-samples"]));
@@ -278,7 +363,10 @@ async function main() {
   lines.push(`size: ours wasm ${kib(z.ours_wasm.raw)} raw / ${kib(z.ours_wasm.gzip)} gzip (+ JS ${kib(z.ours_js.gzip)} gzip)${rustSigner}; baseline JS ${kib(z.baseline_js.raw)} / ${kib(z.baseline_js.gzip)}`);
   const c = results.cold_start_ms;
   if (c) lines.push(`cold start (new workerd → first /auth): ours ${fmt(c.ours)} ms, baseline ${fmt(c.baseline)} ms, ratio ${c.ratio.toFixed(2)} (workerd ready: ${fmt(c.ours_ready)} vs ${fmt(c.baseline_ready)} ms; first /auth: ${fmt(c.ours_first_request)} vs ${fmt(c.baseline_first_request)} ms)`);
+  const u = results.auth_user_per_call;
+  if (u) lines.push(`a click's /auth, one at a time: a Vonage user per call ${fmt(u.per_call_ms, 2)} ms (incl. the Users API stand-in), shared user ${fmt(u.shared_ms, 2)} ms, a worker's loopback round trip to it ${fmt(u.loopback_ms, 2)} ms; bound 1.5 × shared + round trip = ${fmt(u.bound_ms, 2)} ms: ${u.within_bound ? "within" : "OVER"}`);
   console.log(lines.join("\n"));
+  await usersApi.close?.();
 
   mkdirSync(path.join(root, "bench/results"), { recursive: true });
   const out = path.join(root, "bench/results", `${results.date.replace(/[:.]/g, "-")}.json`);

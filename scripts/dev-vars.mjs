@@ -33,9 +33,11 @@ OPS_TOKEN="${opsToken}"
 # Webhooks are signed locally too, as in production: the simulator
 # (make simulate) signs with this secret, as Vonage signs with yours.
 VONAGE_SIGNATURE_SECRET="${randomBytes(24).toString("hex")}"
-# Where make simulate serves Vonage's media API (voicemail recordings).
-# Development only: never set it in production.
-SIMULATOR_ORIGIN="http://127.0.0.1:8788"
+# Where the worker reaches Vonage's REST APIs: here the simulator, which
+# stands in for the Users API (a user per call) and the media API
+# (make simulate, or make simulate ARGS=--serve to keep serving them for
+# the page). In production it is Vonage's own (the default).
+VONAGE_API_URL="http://127.0.0.1:8788"
 `,
   { mode: 0o600 },
 );

@@ -76,6 +76,20 @@ pub enum AppError {
     /// A signature is required and none came: Vonage retries such a
     /// callback signed, so it must hear a status it retries.
     SignatureMissing,
+    /// No signature secret is configured and no one said unsigned webhooks
+    /// are intended: nothing unsigned is taken.
+    SignatureRequired,
+    /// The call guard turned this client away at `/auth` (`reason` is the
+    /// refusal's name, `message` says it to the visitor).
+    CallsRefused {
+        reason: &'static str,
+        message: &'static str,
+        retry_after_seconds: u32,
+    },
+    /// Vonage's Users API could not make the call's user.
+    UsersApi(String),
+    /// The call guard could not be asked; nothing is handed out unguarded.
+    GuardUnavailable,
     Unauthorized,
     NotConfigured(ConfigError),
     /// Neither the queue nor KV took a valid event: Vonage must retry.
@@ -120,8 +134,13 @@ impl AppError {
             | Self::BadRequest(_) => 400,
             Self::UserNotAllowed | Self::CrossSite => 403,
             Self::RateLimited { .. } => 429,
-            Self::BadSignature(_) | Self::Unauthorized => 401,
-            Self::NotConfigured(_) | Self::LogUnavailable | Self::SignatureMissing => 503,
+            Self::BadSignature(_) | Self::Unauthorized | Self::SignatureRequired => 401,
+            Self::CallsRefused { .. } => 429,
+            Self::NotConfigured(_)
+            | Self::LogUnavailable
+            | Self::SignatureMissing
+            | Self::UsersApi(_)
+            | Self::GuardUnavailable => 503,
             Self::Signing | Self::Internal => 500,
             Self::RecordingUnavailable(_) => 502,
         }
@@ -142,6 +161,10 @@ impl AppError {
             Self::RateLimited { .. } => "rate_limited",
             Self::BadSignature(_) => "invalid_signature",
             Self::SignatureMissing => "signature_missing",
+            Self::SignatureRequired => "signature_required",
+            Self::CallsRefused { .. } => "calls_refused",
+            Self::UsersApi(_) => "users_api_unavailable",
+            Self::GuardUnavailable => "guard_unavailable",
             Self::Unauthorized => "unauthorized",
             Self::NotConfigured(_) => "not_configured",
             Self::LogUnavailable => "log_unavailable",
@@ -177,6 +200,14 @@ impl AppError {
                 "this webhook must be signed by Vonage (Authorization: Bearer <JWT>); retry signed"
                     .into()
             }
+            Self::SignatureRequired => "unsigned webhooks are not taken: set VONAGE_SIGNATURE_SECRET \
+                 (the account's signature secret), or ALLOW_UNSIGNED_WEBHOOKS=true if they are intended"
+                .into(),
+            Self::CallsRefused { message, .. } => (*message).into(),
+            Self::GuardUnavailable => "calls cannot be placed right now; retry shortly".into(),
+            Self::UsersApi(why) => {
+                format!("a Vonage user for the call could not be created ({why}); retry shortly")
+            }
             Self::Unauthorized => "a valid Authorization: Bearer token is required".into(),
             Self::NotConfigured(err) => format!("the service is not configured: {err}"),
             Self::LogUnavailable => "the event log is unavailable; retry later".into(),
@@ -201,10 +232,15 @@ impl AppError {
             Self::MethodNotAllowed { allow } => headers.push(("Allow", (*allow).to_owned())),
             Self::RateLimited {
                 retry_after_seconds,
-            } => headers.push(("Retry-After", retry_after_seconds.to_string())),
-            Self::LogUnavailable | Self::SignatureMissing => {
-                headers.push(("Retry-After", "5".into()))
             }
+            | Self::CallsRefused {
+                retry_after_seconds,
+                ..
+            } => headers.push(("Retry-After", retry_after_seconds.to_string())),
+            Self::LogUnavailable
+            | Self::SignatureMissing
+            | Self::UsersApi(_)
+            | Self::GuardUnavailable => headers.push(("Retry-After", "5".into())),
             Self::Unauthorized => headers.push(("WWW-Authenticate", "Bearer".into())),
             _ => {}
         }

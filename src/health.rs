@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::config::{Config, var};
 use crate::error::Problem;
+use crate::visitor::auth::{AuthSettings, Users};
 
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -71,10 +72,23 @@ pub fn report(config: &Config, bindings: Bindings) -> Health {
         problems.push(HealthProblem {
             variable: var::SIGNATURE_SECRET,
             problem: format!(
-                "not set: anyone can post events and read the answer webhook's NCCO; set it, \
-                 or set {}=true if unsigned webhooks are intended",
+                "not set: Vonage's webhooks are refused (events and recordings 401, the answer \
+                 webhook apologises); set it, or set {}=true if unsigned webhooks are intended",
                 var::ALLOW_UNSIGNED_WEBHOOKS
             ),
+        });
+    }
+    if let Ok(AuthSettings {
+        users: Users::Shared(_),
+        ..
+    }) = &config.auth
+    {
+        problems.push(HealthProblem {
+            variable: var::CLIENT_USER,
+            problem: "set: every visitor logs in as this one Vonage user, so a token reaches \
+                      every visitor's conversation; development only: unset it to give each call \
+                      a user of its own"
+                .into(),
         });
     }
     if !bindings.call_guard {
@@ -148,5 +162,23 @@ mod tests {
         let secret = "s".repeat(40);
         let signed = [&base[..], &[(var::SIGNATURE_SECRET, secret.as_str())]].concat();
         assert_eq!(report(&config(&signed), bound()).status, "ok");
+    }
+
+    #[test]
+    fn a_shared_user_is_degraded_and_says_it_is_for_development() {
+        let key = crate::vonage::private_key::tests::test_key_pem();
+        let vars = [
+            (var::APPLICATION_ID, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+            (var::PRIVATE_KEY, key.as_str()),
+            (var::SUPPORT_NUMBER, "447700900000"),
+            (var::DESTINATION_NUMBER, "447700900001"),
+            (var::ALLOW_UNSIGNED_WEBHOOKS, "true"),
+            (var::CLIENT_USER, "supportuser"),
+        ];
+        let shared = report(&config(&vars), bound());
+        assert_eq!(shared.status, "degraded");
+        assert_eq!(shared.problems[0].variable, var::CLIENT_USER);
+        assert!(shared.problems[0].problem.contains("development only"));
+        assert_eq!(report(&config(&vars[..5]), bound()).status, "ok");
     }
 }

@@ -22,6 +22,10 @@ pub enum Route {
     Event,
     /// A voicemail's `record` action reports its recording here.
     Recording,
+    /// Vonage's `fallback_answer_url`: voicemail, touching no storage.
+    Fallback,
+    /// RTC events: taken unsigned, only logged.
+    Rtc,
     /// A visitor asks to be called back.
     Callbacks,
     OpsCalls,
@@ -88,6 +92,8 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ["webhooks", "answer"] => (Route::Answer, GET_POST),
         ["webhooks", "event"] => (Route::Event, GET_POST),
         ["webhooks", "recording"] => (Route::Recording, GET_POST),
+        ["webhooks", "fallback"] => (Route::Fallback, GET_POST),
+        ["webhooks", "rtc"] => (Route::Rtc, POST),
         ["callbacks"] => (Route::Callbacks, POST),
         ["ops", "calls"] => (Route::OpsCalls, GET),
         ["ops", "dead-letters"] => (Route::OpsDeadLetters, GET),
@@ -187,6 +193,13 @@ mod tests {
         );
         assert_eq!(resolve(Get, "/ops/calls"), Ok(Route::OpsCalls));
         assert_eq!(resolve(Post, "/webhooks/recording"), Ok(Route::Recording));
+        assert_eq!(resolve(Get, "/webhooks/fallback"), Ok(Route::Fallback));
+        assert_eq!(resolve(Post, "/webhooks/fallback"), Ok(Route::Fallback));
+        assert_eq!(resolve(Post, "/webhooks/rtc"), Ok(Route::Rtc));
+        assert_eq!(
+            resolve(Get, "/webhooks/rtc"),
+            Err(AppError::MethodNotAllowed { allow: "POST" })
+        );
         assert_eq!(resolve(Post, "/callbacks"), Ok(Route::Callbacks));
         assert_eq!(
             resolve(Get, "/callbacks"),

@@ -1,5 +1,6 @@
 // Wires the page: the Vonage Client SDK (loaded by the <script> before this
-// module), our /auth, the microphone, the view, the visitor's language and,
+// module), our /auth (asked when Call is pressed: each call gets a Vonage
+// user of its own), the microphone, the view, the visitor's language and,
 // when the page is the embed's call panel, the host page's call button.
 import { createCallController } from "./call-controller.js";
 import { createCallbackForm } from "./callback-form.js";
@@ -86,11 +87,14 @@ function report(state) {
   if (focusWanted) takeFocus();
   if (host) window.parent.postMessage({ type: "edge-click-to-call:state", state: state.name }, host);
 }
+/** Out of hours: a call goes straight to the voicemail prompt. */
+let closedNow = false;
 const controller = createCallController({
   createClient,
   // The answer webhook speaks the visitor's language: /auth puts it in the call ticket.
-  fetchToken: () => fetchToken(undefined, { lang: language.lang }),
+  fetchToken: ({ renew } = {}) => fetchToken(undefined, { lang: language.lang, renew }),
   requestMicrophone,
+  isClosed: () => closedNow,
   onChange: report,
 });
 applyCompany();
@@ -110,6 +114,7 @@ function showHours(config) {
     applyCompany();
   }
   const hours = { lines: weekLines(config.hours, language.lang), zone: config.timezone };
+  closedNow = config.open === false;
   if (config.open === false) {
     view.setClosed({ when: config.next_open ? formatNextOpen(config.next_open, { locale: language.lang }) : null }, hours);
     callback.offer("offer_closed");

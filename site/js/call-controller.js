@@ -3,43 +3,50 @@
 // microphone check, timers) as parameters, so a test can hand it stand-ins,
 // and it reports every change through onChange(state).
 //
-// States: connecting → ready → calling → ringing → in_call → ended → ready,
-// plus reconnecting (new token / new session) and error (with a kind that
-// says what the visitor can do).
+// Each call has a Vonage user of its own, made by /auth when Call is
+// pressed: nothing is fetched on page load. A press asks for the
+// microphone, then a token (and the call's ticket), opens a session with
+// it, and places the call; when the call ends the session is closed, and
+// the next press starts over with a new user.
+//
+// States: ready → calling → ringing → in_call → ended → ready; voicemail
+// when support's phones rang out (or the line is closed) and the caller is
+// leaving a message; error (with a kind that says what the visitor can do).
 
 export const ENDED_HOLD_MS = 4000;
-/** Refresh the session this long before the token expires. */
+/** Renew the session's token this long before it expires. */
 export const REFRESH_MARGIN_S = 60;
 /** A press this soon after the last one is ignored: a double click starts one call, not a call and its hang-up. */
 export const CLICK_GUARD_MS = 600;
-/** A call ticket admits one call within two minutes of its issue; use one younger than this. */
-export const TICKET_FRESH_MS = 90_000;
-const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000, 30000];
+/** A phone leg that ended unanswered, with no other ringing this soon after: the call went to voicemail. */
+export const VOICEMAIL_AFTER_MS = 1500;
 
-/** Errors whose cure is a new session rather than another click. */
-const SESSION_ERRORS = new Set(["network", "rate_limited", "refused", "not_configured", "token_error", "sdk_missing", "session"]);
-/** Errors that may pass by themselves: retried automatically, backing off. */
-const TRANSIENT_ERRORS = new Set(["network", "session", "token_error"]);
+/** Errors that pressing again will not cure: the button stays off. */
+const LASTING_ERRORS = new Set(["refused", "not_configured", "sdk_missing"]);
+/** Errors that name a wait (Retry-After): the page is ready again after it. */
+const WAIT_ERRORS = new Set(["rate_limited", "unavailable"]);
 
 export function createCallController({
   createClient,
   fetchToken,
   requestMicrophone,
+  isClosed = () => false,
   now = () => Date.now(),
   schedule = (fn, ms) => setTimeout(fn, ms),
   cancel = (id) => clearTimeout(id),
   onChange = () => {},
 }) {
   let client = null;
-  let state = { name: "connecting" };
+  let state = { name: "ready" };
   let lastPress = -Infinity;
   let refreshTimer = null;
   let endedTimer = null;
-  let retryTimer = null;
-  let failures = 0;
-  let loginRun = 0;
-  /** The call ticket that came with the latest token, until a call uses it. */
-  let spareTicket = null;
+  let waitTimer = null;
+  let voicemailTimer = null;
+  /** The open session's renewal ticket (a call's own user), or null for a development user. */
+  let session = null;
+  /** Counts presses, so a slow step of an abandoned call changes nothing. */
+  let callRun = 0;
 
   function set(next) {
     state = { user: state.user, lastCall: state.lastCall, ...next };
@@ -47,12 +54,12 @@ export function createCallController({
   }
 
   function fail(kind, details = {}) {
+    closeSession();
     set({ name: "error", error: { kind, ...details } });
-    if (TRANSIENT_ERRORS.has(kind)) {
-      const delay = RETRY_DELAYS_MS[Math.min(failures, RETRY_DELAYS_MS.length - 1)];
-      failures += 1;
-      cancel(retryTimer);
-      retryTimer = schedule(() => state.name === "error" && login(), delay);
+    if (WAIT_ERRORS.has(kind)) {
+      cancel(waitTimer);
+      const seconds = details.retryAfter ?? 60;
+      waitTimer = schedule(() => state.name === "error" && set({ name: "ready" }), seconds * 1000);
     }
   }
 
@@ -65,36 +72,13 @@ export function createCallController({
     return client;
   }
 
-  async function login({ reconnecting = false } = {}) {
-    const run = ++loginRun;
+  /** The call's session is over: no more renewals, and Vonage is told. */
+  function closeSession() {
     cancel(refreshTimer);
-    cancel(retryTimer);
-    set({ name: reconnecting ? "reconnecting" : "connecting" });
-    let token;
-    try {
-      token = await fetchToken();
-    } catch (e) {
-      if (run === loginRun) fail(e?.kind ?? "token_error", { retryAfter: e?.retryAfter, status: e?.status });
-      return;
-    }
-    let vonage;
-    try {
-      vonage = ensureClient();
-    } catch {
-      if (run === loginRun) fail("sdk_missing");
-      return;
-    }
-    try {
-      await vonage.createSession(token.token);
-    } catch (e) {
-      if (run === loginRun) fail("session", vonageError(e));
-      return;
-    }
-    if (run !== loginRun) return;
-    failures = 0;
-    keepTicket(token);
-    scheduleRefresh(token.expires_at);
-    set({ name: "ready", user: token.user });
+    cancel(voicemailTimer);
+    if (session === null) return;
+    session = null;
+    client?.deleteSession?.().catch(() => {});
   }
 
   function scheduleRefresh(expiresAt) {
@@ -103,43 +87,28 @@ export function createCallController({
     refreshTimer = schedule(refresh, ms);
   }
 
-  function keepTicket(token) {
-    spareTicket = token.ticket ? { ticket: token.ticket, at: now() } : null;
-  }
-
-  /**
-   * A ticket for the call about to be placed: the spare one while fresh,
-   * else a new token's (the session moves onto that token, so the ticket's
-   * token is the session's).
-   */
-  async function takeTicket() {
-    const spare = spareTicket;
-    spareTicket = null;
-    if (spare && now() - spare.at < TICKET_FRESH_MS) return spare.ticket;
-    const token = await fetchToken();
-    await client.refreshSession(token.token);
-    scheduleRefresh(token.expires_at);
-    return token.ticket;
-  }
-
-  /** A new token for the same session, ahead of its expiry; a new session if that fails. */
+  /** A new token for the call's own user, ahead of its expiry: a call outlives its first token. */
   async function refresh() {
+    const open = session;
+    if (!open) return;
     try {
-      const token = await fetchToken();
+      const token = await fetchToken(open.renew ? { renew: open.renew } : {});
+      if (session !== open) return;
       await client.refreshSession(token.token);
-      keepTicket(token);
       scheduleRefresh(token.expires_at);
     } catch {
-      if (!inCall()) login({ reconnecting: true });
-      else refreshTimer = schedule(refresh, 10_000);
+      if (session === open) refreshTimer = schedule(refresh, 10_000);
     }
   }
 
   function inCall() {
-    return ["calling", "ringing", "in_call"].includes(state.name);
+    return ["calling", "ringing", "in_call", "voicemail"].includes(state.name);
   }
 
   async function placeCall() {
+    const run = ++callRun;
+    const abandoned = () => run !== callRun || state.name !== "calling";
+    cancel(waitTimer);
     set({ name: "calling", callId: null });
     try {
       await requestMicrophone();
@@ -147,42 +116,68 @@ export function createCallController({
       fail(microphoneProblem(e));
       return;
     }
-    let ticket;
+    let token;
     try {
-      ticket = await takeTicket();
+      // Makes the call's Vonage user, its token and its ticket.
+      token = await fetchToken({});
     } catch (e) {
       fail(e?.kind ?? "token_error", { retryAfter: e?.retryAfter, status: e?.status });
       return;
     }
+    let vonage;
+    try {
+      vonage = ensureClient();
+    } catch {
+      fail("sdk_missing");
+      return;
+    }
+    try {
+      await vonage.createSession(token.token);
+    } catch (e) {
+      fail("session", vonageError(e));
+      return;
+    }
+    session = { renew: token.renew ?? null };
+    scheduleRefresh(token.expires_at);
+    if (abandoned()) {
+      closeSession();
+      return;
+    }
+    set({ ...state, user: token.user });
     let callId;
     try {
       // The answer webhook reads the ticket from the call's custom_data.
-      callId = await client.serverCall({ ticket });
+      callId = await vonage.serverCall({ ticket: token.ticket });
     } catch (e) {
       fail("call_failed", vonageError(e));
       return;
     }
-    if (state.name === "calling" && state.callId === null) {
-      set({ ...state, callId });
+    if (!abandoned() && state.callId === null) {
+      // Out of hours the answer is the voicemail prompt at once.
+      set({ ...state, callId, name: isClosed() ? "voicemail" : "calling" });
     } else {
       // The call was ended (session lost, hang-up requested) while it was being placed.
-      client.hangup(callId).catch(() => {});
+      vonage.hangup(callId).catch(() => {});
     }
   }
 
   function end(who, durationFrom = state.answeredAt) {
     const duration = durationFrom ? Math.round((now() - durationFrom) / 1000) : null;
-    const lastCall = { endedBy: who, duration };
-    set({ name: "ended", endedBy: who, duration, lastCall });
+    // A voicemail call that ends, by either side, has left its message.
+    const endedBy = state.name === "voicemail" && who !== "connection" ? "message_left" : who;
+    const lastCall = { endedBy, duration };
+    closeSession();
+    set({ name: "ended", endedBy, duration, lastCall });
     cancel(endedTimer);
     endedTimer = schedule(() => state.name === "ended" && set({ name: "ready" }), ENDED_HOLD_MS);
   }
 
   async function hangUp() {
     const callId = state.callId;
+    const vonage = client;
     end("you");
     try {
-      await client.hangup(callId);
+      await vonage.hangup(callId);
     } catch {
       // The call is over for the visitor either way; Vonage ends it on its side.
     }
@@ -190,8 +185,16 @@ export function createCallController({
 
   function onLegStatus(callId, status) {
     if (!inCall() || callId !== state.callId) return;
-    if (status === "RINGING") set({ ...state, name: state.name === "calling" ? "ringing" : state.name, rang: true });
-    else if (status === "ANSWERED") set({ ...state, name: "in_call", answeredAt: now() });
+    cancel(voicemailTimer);
+    if (status === "RINGING") {
+      set({ ...state, name: state.name === "voicemail" ? "ringing" : state.name === "calling" ? "ringing" : state.name, rang: true });
+    } else if (status === "ANSWERED" && state.name !== "voicemail") {
+      set({ ...state, name: "in_call", answeredAt: now() });
+    } else if (status === "COMPLETED" && state.name === "ringing") {
+      // Support's phone rang out. The next of a ring list rings at once;
+      // if none does, the caller is at the voicemail prompt.
+      voicemailTimer = schedule(() => state.name === "ringing" && set({ ...state, name: "voicemail" }), VOICEMAIL_AFTER_MS);
+    }
   }
 
   function onHangup(callId, reason) {
@@ -200,15 +203,13 @@ export function createCallController({
   }
 
   function onSessionError() {
+    // A session lives only as long as its call.
     if (inCall()) end("connection");
-    cancel(endedTimer);
-    // EXPIRED_TOKEN, TRANSPORT_CLOSED, PING_TIMEOUT: all cured by a new
-    // token and a new session on the same client.
-    login({ reconnecting: true });
+    else closeSession();
   }
 
   return {
-    start: () => login(),
+    start: () => set({ name: "ready" }),
     get state() {
       return state;
     },
@@ -222,9 +223,7 @@ export function createCallController({
     },
     /** The visitor asked to try again, or the network came back. */
     retry() {
-      if (state.name !== "error") return;
-      if (SESSION_ERRORS.has(state.error.kind)) login();
-      else set({ name: "ready" });
+      if (state.name === "error" && !LASTING_ERRORS.has(state.error.kind)) set({ name: "ready" });
     },
   };
 }
@@ -263,9 +262,10 @@ export function buttonAction(state) {
       return state.callId ? "hangup" : null;
     case "ringing":
     case "in_call":
+    case "voicemail":
       return "hangup";
     case "error":
-      return SESSION_ERRORS.has(state.error.kind) ? null : "call";
+      return LASTING_ERRORS.has(state.error.kind) || WAIT_ERRORS.has(state.error.kind) ? null : "call";
     default:
       return null;
   }

@@ -5,7 +5,7 @@ import { t } from "./i18n.js";
 
 const ERROR_KINDS = new Set([
   "network", "rate_limited", "refused", "not_configured", "token_error", "sdk_missing", "session",
-  "microphone_blocked", "microphone_missing", "microphone_busy", "unsupported", "call_failed",
+  "microphone_blocked", "microphone_missing", "microphone_busy", "unsupported", "call_failed", "unavailable",
 ]);
 
 const ended = (who) => (who ? t(`ended.${who}`) : "");
@@ -25,6 +25,7 @@ export function describe(state, { company = "", closed = null } = {}) {
     case "calling":
     case "ringing":
     case "in_call":
+    case "voicemail":
       return { status: t(`state.${state.name}`), detail: t(`state.${state.name}.detail`, { company }) };
     case "ended":
       return { status: t("state.ended"), detail: ended(state.endedBy) };

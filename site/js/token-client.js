@@ -10,18 +10,28 @@ export class TokenError extends Error {
   }
 }
 
-/** A token and call ticket; `lang` (the page's language) travels in the ticket to the answer webhook. */
-export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis), { lang } = {}) {
+/**
+ * A token and call ticket, for a Vonage user /auth makes for this call;
+ * `lang` (the page's language) travels in the ticket to the answer webhook.
+ * With `renew` (the call's renewal ticket): a new token for the same user.
+ */
+export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis), { lang, renew } = {}) {
   let res;
-  const path = lang && lang !== "en" ? `/auth?lang=${encodeURIComponent(lang)}` : "/auth";
+  const path = lang && lang !== "en" && !renew ? `/auth?lang=${encodeURIComponent(lang)}` : "/auth";
+  const headers = { accept: "application/json" };
+  if (renew) headers.authorization = `Bearer ${renew}`;
   try {
-    res = await fetchImpl(path, { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } });
+    res = await fetchImpl(path, { cache: "no-store", credentials: "same-origin", headers });
   } catch {
     throw new TokenError("network");
   }
   const status = res.status;
-  if (status === 429) throw new TokenError("rate_limited", { status, retryAfter: Number(res.headers.get("retry-after")) || 60 });
+  const retryAfter = Number(res.headers.get("retry-after")) || undefined;
+  const code = status >= 400 ? (await res.json().catch(() => null))?.error?.code : undefined;
+  if (status === 429) throw new TokenError("rate_limited", { status, retryAfter: retryAfter ?? 60 });
   if (status === 403) throw new TokenError("refused", { status });
+  // Vonage's Users API or our call guard could not be reached: a wait cures it.
+  if (status === 503 && code !== "not_configured") throw new TokenError("unavailable", { status, retryAfter: retryAfter ?? 5 });
   if (status === 503) throw new TokenError("not_configured", { status });
   if (!res.ok) throw new TokenError("token_error", { status });
   const body = await res.json().catch(() => null);

@@ -8,7 +8,7 @@ use crate::shared::phone::PhoneNumber;
 use crate::vonage::answer_request::AnswerRequest;
 use crate::vonage::ncco::Ncco;
 
-use super::guard::{Admission, AdmitRequest, CallLimits, Refusal};
+use super::guard::{Admission, AdmitRequest, CallLimits, Refusal, Struck};
 use super::hours::{Local, OpeningHours, ZoneRules};
 use super::speech::{self, Caller, Speech};
 use super::ticket::{self, TicketKey, TicketProblem};
@@ -27,6 +27,9 @@ pub struct AnswerSettings {
     pub destinations: Vec<PhoneNumber>,
     /// How long each number rings.
     pub ring_seconds: u32,
+    /// A machine answering a ring-list number counts as rang out
+    /// (`RING_SKIP_MACHINES`).
+    pub skip_machines: bool,
     /// The longest voicemail message.
     pub voicemail_seconds: u32,
     /// `None`: always open.
@@ -123,6 +126,9 @@ pub enum Decision {
     Refused(Refusal),
     /// The guard could not be asked; no call is connected unguarded.
     GuardUnavailable,
+    /// The request came unsigned, and no one said unsigned webhooks are
+    /// intended: it may not be Vonage's, so nothing is dialled or recorded.
+    Unsigned,
 }
 
 impl Decision {
@@ -153,9 +159,12 @@ impl Decision {
                     speech,
                 ),
             },
-            (Decision::Refused(Refusal::LinesBusy | Refusal::ClientLimit), _) => {
-                speech::say(&speech.lines_busy, speech)
-            }
+            (
+                Decision::Refused(
+                    Refusal::LinesBusy | Refusal::ClientLimit | Refusal::ClientOnCall,
+                ),
+                _,
+            ) => speech::say(&speech.lines_busy, speech),
             _ => speech::apology(speech),
         }
     }
@@ -175,7 +184,26 @@ impl Decision {
             Decision::Connect if matches!(hours, Hours::Closed { .. }) => "voicemail",
             Decision::Connect => "connect",
             Decision::Ticket(_) | Decision::Refused(_) => "refused",
-            Decision::NotConfigured(_) | Decision::GuardUnavailable => "apology",
+            Decision::NotConfigured(_) | Decision::GuardUnavailable | Decision::Unsigned => {
+                "apology"
+            }
+        }
+    }
+
+    /// Whether the call gets an entry in the log. A call without a valid
+    /// ticket is counted in the guard against its user's client (`struck`),
+    /// and only the client's first such call of the hour is written: one
+    /// caller's script must not write the log once per call. A user the guard
+    /// never issued (the development user, or a guard that lost its memory)
+    /// and a guard that could not be asked leave nothing to count, so such
+    /// calls are written: only our key mints tokens, so they cannot be made
+    /// in bulk by a stranger. An unsigned request (perhaps not Vonage's)
+    /// writes nothing.
+    pub fn logged(&self, struck: Option<Struck>) -> bool {
+        match self {
+            Decision::Unsigned => false,
+            Decision::Ticket(_) => struck.is_none_or(|s| s.first || !s.known),
+            _ => true,
         }
     }
 
@@ -196,8 +224,30 @@ impl Decision {
             Decision::Ticket(p) => Some(format!("ticket_{}", p.as_str())),
             Decision::Refused(r) => Some(r.as_str().to_owned()),
             Decision::GuardUnavailable => Some("guard_unavailable".into()),
+            Decision::Unsigned => Some("unsigned".into()),
         }
     }
+}
+
+/// The NCCO for Vonage's `fallback_answer_url`, asked when the answer
+/// webhook failed: voicemail (or, out of hours, the closed message and
+/// voicemail), decided from configuration alone, so it works when the log,
+/// the queue and the call guard do not. Without usable settings: the apology.
+pub fn fallback_ncco(
+    settings: Option<&AnswerSettings>,
+    origin: WorkerOrigin<'_>,
+    hours: &Hours,
+    caller: Caller<'_>,
+) -> Ncco {
+    let speech = caller.speech;
+    let Some(settings) = settings else {
+        return speech::apology(speech);
+    };
+    let words = match hours {
+        Hours::Open => speech.no_answer_words(),
+        Hours::Closed { next_open } => speech.closed_words(&settings.company_name, *next_open),
+    };
+    voicemail::ncco(settings, origin, words, speech)
 }
 
 #[cfg(test)]
@@ -336,5 +386,85 @@ mod tests {
             guard_question(&ok, &settings, now + 121).unwrap_err(),
             Decision::Ticket(TicketProblem::Expired)
         );
+    }
+
+    fn settings() -> AnswerSettings {
+        let key = crate::vonage::private_key::tests::test_key_pem();
+        crate::config::tests::config(&[
+            ("SUPPORT_PHONE_NUMBER", "447700900000"),
+            ("DESTINATION_PHONE_NUMBER", "447700900001"),
+            ("VONAGE_PRIVATE_KEY", &key),
+        ])
+        .answer
+        .unwrap()
+    }
+
+    #[test]
+    fn an_unsigned_request_dials_no_one_and_writes_nothing() {
+        use crate::vonage::ncco::Action;
+        let s = settings();
+        let en = Speech::english();
+        let caller = Caller {
+            speech: &en,
+            lang: "en",
+        };
+        let ncco = Decision::Unsigned.ncco(
+            Some(&s),
+            WorkerOrigin("https://call.example.com"),
+            &Hours::Open,
+            caller,
+        );
+        assert_eq!(ncco.len(), 1);
+        assert!(matches!(&ncco[0], Action::Talk { text, .. } if *text == en.apology));
+        assert!(!Decision::Unsigned.logged(None));
+        assert_eq!(Decision::Unsigned.reason().as_deref(), Some("unsigned"));
+    }
+
+    #[test]
+    fn a_call_without_a_valid_ticket_is_logged_once_an_hour_per_client() {
+        let missing = Decision::Ticket(TicketProblem::Missing);
+        let first = Struck {
+            known: true,
+            first: true,
+        };
+        let again = Struck {
+            known: true,
+            first: false,
+        };
+        let stranger = Struck {
+            known: false,
+            first: false,
+        };
+        assert!(missing.logged(Some(first)));
+        assert!(!missing.logged(Some(again)));
+        assert!(missing.logged(Some(stranger)));
+        assert!(missing.logged(None), "the guard could not be asked");
+        assert!(Decision::Connect.logged(None));
+        assert!(Decision::Refused(Refusal::LinesBusy).logged(None));
+    }
+
+    #[test]
+    fn the_fallback_records_a_message_in_the_callers_language_or_apologises() {
+        use crate::vonage::ncco::Action;
+        let s = settings();
+        let de = Speech::from_file(include_str!("../../site/i18n/de.json")).unwrap();
+        let caller = Caller {
+            speech: &de,
+            lang: "de",
+        };
+        let origin = WorkerOrigin("https://call.example.com");
+        let open = fallback_ncco(Some(&s), origin, &Hours::Open, caller);
+        assert!(
+            matches!(&open[..], [Action::Talk { text, language: Some(l) }, Action::Record { event_url, .. }]
+                if *text == de.no_answer_words() && l == "de-DE" && event_url[0] == "https://call.example.com/webhooks/recording")
+        );
+        let closed = Hours::Closed { next_open: None };
+        let shut = fallback_ncco(Some(&s), origin, &closed, caller);
+        assert!(
+            matches!(&shut[0], Action::Talk { text, .. } if *text == de.closed_words("Acme", None))
+        );
+        assert!(!shut.iter().any(|a| matches!(a, Action::Connect { .. })));
+        let unconfigured = fallback_ncco(None, origin, &Hours::Open, caller);
+        assert!(matches!(&unconfigured[..], [Action::Talk { text, .. }] if *text == de.apology));
     }
 }

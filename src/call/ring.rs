@@ -43,6 +43,12 @@ fn ring_leg(
         }],
         event_type: Some("synchronous".into()),
         timeout: Some(settings.ring_seconds),
+        limit: Some(settings.limits.call_seconds()),
+        // `continue`, not `hangup`: a hung-up leg leaves the call with no NCCO
+        // to run, while the `machine` event is answered with the next number
+        // (see `rang_out`); should Vonage not act on that answer, the caller
+        // is left with the support line's own voicemail, not with silence.
+        machine_detection: settings.skip_machines.then(|| "continue".into()),
         event_url: Some(vec![format!(
             "{}{EVENT_PATH}?{RING_PARAM}={index}{lang}",
             origin.0
@@ -73,14 +79,18 @@ pub struct RangOut<'a> {
 }
 
 /// Whether an event hands the call over to the next number: a leg that rang
-/// out (`legs::rang_out`), reported to a ring-list event URL (`?ring=<n>`),
-/// and not the visitor's own leg, whatever URL its event came to.
+/// out (`legs::rang_out`), or that a machine answered when machines are
+/// skipped (`RING_SKIP_MACHINES`), reported to a ring-list event URL
+/// (`?ring=<n>`), and not the visitor's own leg, whatever URL its event came
+/// to.
 pub fn rang_out<'a>(
     status: &str,
     direction: Option<&str>,
     query: &'a [(String, String)],
+    skip_machines: bool,
 ) -> Option<RangOut<'a>> {
-    if !legs::rang_out(status) || Leg::of(direction) == Leg::Visitor {
+    let over = legs::rang_out(status) || (skip_machines && status == legs::MACHINE);
+    if !over || Leg::of(direction) == Leg::Visitor {
         return None;
     }
     let param = |name: &str| {
@@ -153,7 +163,8 @@ mod tests {
             serde_json::json!([
                 {"action": "talk", "text": "Thank you for calling Acme support. Transferring you now."},
                 {"action": "connect", "from": "447700900000", "endpoint": [{"type": "phone", "number": "447700900001"}],
-                 "eventType": "synchronous", "timeout": 20, "eventUrl": ["https://call.example.com/webhooks/event?ring=0"]}
+                 "eventType": "synchronous", "timeout": 20, "limit": 3600, "machineDetection": "continue",
+                 "eventUrl": ["https://call.example.com/webhooks/event?ring=0"]}
             ])
         );
     }
@@ -210,7 +221,7 @@ mod tests {
         let ring1 = query(&[("ring", "1"), ("lang", "de")]);
         for status in ["unanswered", "busy", "timeout", "rejected", "failed"] {
             assert_eq!(
-                rang_out(status, Some("outbound"), &ring1),
+                rang_out(status, Some("outbound"), &ring1, true),
                 Some(RangOut {
                     index: 1,
                     lang: "de"
@@ -219,28 +230,41 @@ mod tests {
             );
         }
         for status in ["started", "ringing", "answered", "completed"] {
-            assert_eq!(rang_out(status, Some("outbound"), &ring1), None, "{status}");
+            assert_eq!(
+                rang_out(status, Some("outbound"), &ring1, true),
+                None,
+                "{status}"
+            );
         }
         assert_eq!(
-            rang_out("busy", Some("inbound"), &ring1),
+            rang_out("busy", Some("inbound"), &ring1, true),
             None,
             "the visitor's own leg never hands over"
         );
         assert_eq!(
-            rang_out("busy", None, &query(&[("ring", "0")])),
+            rang_out("busy", None, &query(&[("ring", "0")]), true),
             Some(RangOut {
                 index: 0,
                 lang: "en"
             })
         );
         assert_eq!(
-            rang_out("busy", Some("outbound"), &[]),
+            rang_out("busy", Some("outbound"), &[], true),
             None,
             "not a ring-list URL"
         );
         assert_eq!(
-            rang_out("busy", Some("outbound"), &query(&[("ring", "x")])),
+            rang_out("busy", Some("outbound"), &query(&[("ring", "x")]), true),
             None
         );
+        // A machine answering: rang out when machines are skipped.
+        assert_eq!(
+            rang_out("machine", None, &ring1, true),
+            Some(RangOut {
+                index: 1,
+                lang: "de"
+            })
+        );
+        assert_eq!(rang_out("machine", None, &ring1, false), None);
     }
 }

@@ -6,7 +6,7 @@
 //! in, so the common path reads no file and a missing file still speaks;
 //! a native test holds the built-in English to `site/i18n/en.json`.
 
-use serde::Deserialize;
+use crate::shared::json::Object;
 
 use crate::vonage::ncco::{Action, Ncco, TALK_TEXT_MAX_CHARS};
 
@@ -15,7 +15,7 @@ use super::hours::Local;
 pub const ENGLISH: &str = "en";
 
 /// The `speech` part of a language file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Speech {
     /// The `talk` action's `language` (BCP-47, e.g. `de-DE`); `None` for
     /// Vonage's default voice (en-US).
@@ -33,11 +33,6 @@ pub struct Speech {
     pub when: String,
     /// Monday first.
     pub weekdays: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct LanguageFile {
-    speech: Speech,
 }
 
 /// A language code as pages send it (`de`, `es`): two or three lowercase
@@ -88,9 +83,32 @@ impl Speech {
 
     /// Reads a language file's `speech`; the error says what is wrong.
     pub fn from_file(json: &str) -> Result<Self, String> {
-        let speech = serde_json::from_str::<LanguageFile>(json)
-            .map_err(|e| format!("not a language file with a `speech` part: {e}"))?
-            .speech;
+        // Read member by member (one parser the worker has anyway), not
+        // with a derived deserializer of its own.
+        let file = Object::parse(json).map_err(|_| "not a JSON object".to_owned())?;
+        let part = file
+            .get("speech")
+            .and_then(|raw| Object::parse(raw.get()).ok())
+            .ok_or("no `speech` object")?;
+        let text = |name: &str| {
+            part.string(name)
+                .ok_or_else(|| format!("`speech.{name}` must be a string"))
+        };
+        let speech = Speech {
+            talk_language: part.string("talk_language"),
+            greeting: text("greeting")?,
+            closed: text("closed")?,
+            reopen: text("reopen")?,
+            leave_message: text("leave_message")?,
+            no_answer: text("no_answer")?,
+            apology: text("apology")?,
+            lines_busy: text("lines_busy")?,
+            when: text("when")?,
+            weekdays: part
+                .get("weekdays")
+                .and_then(|raw| serde_json::from_str::<Vec<String>>(raw.get()).ok())
+                .unwrap_or_default(),
+        };
         if speech.weekdays.len() != 7 {
             return Err("`speech.weekdays` must name the 7 days, Monday first".into());
         }

@@ -9,6 +9,11 @@
 //! client it was issued to. Single use is the call guard's business
 //! (`guard.rs`): a ticket's signature says it is genuine, not that it is
 //! fresh.
+//!
+//! A **renewal** ticket, in the same format under a key of its own (so
+//! neither kind passes for the other), lets the page renew the token of the
+//! call's own Vonage user while the call lasts: `/auth` with it as a Bearer
+//! token mints a token for that user, and creates no user and no ticket.
 
 use hkdf::Hkdf;
 use jwt_compact::alg::{Hs256, Hs256Key};
@@ -22,19 +27,28 @@ use crate::vonage::private_key::PrivateKey;
 /// How long an unused ticket stays valid.
 pub const TICKET_TTL_SECONDS: u64 = 120;
 
-/// The signing key, derived once per isolate from the private key (HKDF
-/// with a label of its own, so no other use of the key can be confused with
-/// a ticket).
+/// The signing keys, derived once per isolate from the private key (HKDF
+/// with labels of their own, so no other use of the key can be confused with
+/// a ticket, and a renewal cannot pass for a call ticket).
 #[derive(Clone)]
-pub struct TicketKey(Hs256Key);
+pub struct TicketKey {
+    call: Hs256Key,
+    renewal: Hs256Key,
+}
 
 impl TicketKey {
     pub fn derive(key: &PrivateKey) -> Self {
-        let mut okm = [0u8; 32];
-        Hkdf::<Sha256>::new(Some(b"edge-click-to-call"), key.pkcs8_der())
-            .expand(b"call ticket v1", &mut okm)
-            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
-        Self(Hs256Key::new(okm))
+        let hkdf = Hkdf::<Sha256>::new(Some(b"edge-click-to-call"), key.pkcs8_der());
+        let labelled = |label: &[u8]| {
+            let mut okm = [0u8; 32];
+            hkdf.expand(label, &mut okm)
+                .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
+            Hs256Key::new(okm)
+        };
+        Self {
+            call: labelled(b"call ticket v1"),
+            renewal: labelled(b"token renewal v1"),
+        }
     }
 }
 
@@ -102,19 +116,63 @@ pub fn issue(
     ticket_jti: [u8; 16],
 ) -> String {
     let lang = crate::call::speech::language_code(Some(lang));
-    let mut claims = Claims::new(TicketFields {
+    let fields = TicketFields {
         jti: hex::encode(ticket_jti),
         sub: user.to_owned(),
         tok: token_jti.to_owned(),
         cli: client.clone(),
         lng: (lang != crate::call::speech::ENGLISH).then(|| lang.to_owned()),
-    });
+    };
+    sign(&key.call, fields, now_seconds, TICKET_TTL_SECONDS)
+}
+
+/// A renewal ticket for `user`'s tokens, valid `lasts_seconds` (the ticket's
+/// lifetime and the longest call: a call outlives its first token).
+pub fn issue_renewal(
+    key: &TicketKey,
+    user: &str,
+    client: &ClientKey,
+    now_seconds: u64,
+    lasts_seconds: u64,
+    jti: [u8; 16],
+) -> String {
+    let fields = TicketFields {
+        jti: hex::encode(jti),
+        sub: user.to_owned(),
+        tok: String::new(),
+        cli: client.clone(),
+        lng: None,
+    };
+    sign(&key.renewal, fields, now_seconds, lasts_seconds)
+}
+
+fn sign(key: &Hs256Key, fields: TicketFields, now_seconds: u64, lasts_seconds: u64) -> String {
+    let mut claims = Claims::new(fields);
     claims.issued_at = chrono::DateTime::from_timestamp(now_seconds as i64, 0);
-    claims.expiration =
-        chrono::DateTime::from_timestamp((now_seconds + TICKET_TTL_SECONDS) as i64, 0);
+    claims.expiration = chrono::DateTime::from_timestamp((now_seconds + lasts_seconds) as i64, 0);
     Hs256
-        .token(&Header::empty().with_token_type("JWT"), &claims, &key.0)
+        .token(&Header::empty().with_token_type("JWT"), &claims, key)
         .unwrap_or_else(|_| unreachable!("HS256 over plain claims cannot fail"))
+}
+
+/// A ticket's fields, if it is signed with `key` and unexpired.
+fn read(key: &Hs256Key, ticket: &str, now_seconds: u64) -> Result<TicketFields, TicketProblem> {
+    let untrusted = UntrustedToken::new(ticket).map_err(|_| TicketProblem::Malformed)?;
+    if untrusted.algorithm() != "HS256" {
+        return Err(TicketProblem::Forged);
+    }
+    let token = Hs256
+        .validator::<TicketFields>(key)
+        .validate(&untrusted)
+        .map_err(|_| TicketProblem::Forged)?;
+    let expired = token
+        .claims()
+        .expiration
+        .is_none_or(|exp| exp.timestamp() < now_seconds as i64);
+    if expired {
+        return Err(TicketProblem::Expired);
+    }
+    Ok(token.into_parts().1.custom)
 }
 
 /// Checks a ticket from the answer request's `custom_data` against the
@@ -125,34 +183,32 @@ pub fn verify(
     caller: Option<&str>,
     now_seconds: u64,
 ) -> Result<Ticket, TicketProblem> {
-    let ticket = ticket.ok_or(TicketProblem::Missing)?;
-    let untrusted = UntrustedToken::new(ticket).map_err(|_| TicketProblem::Malformed)?;
-    if untrusted.algorithm() != "HS256" {
-        return Err(TicketProblem::Forged);
-    }
-    let token = Hs256
-        .validator::<TicketFields>(&key.0)
-        .validate(&untrusted)
-        .map_err(|_| TicketProblem::Forged)?;
-    let claims = token.claims();
-    let expired = claims
-        .expiration
-        .is_none_or(|exp| exp.timestamp() < now_seconds as i64);
-    if expired {
-        return Err(TicketProblem::Expired);
-    }
-    if caller != Some(claims.custom.sub.as_str()) {
+    let fields = read(
+        &key.call,
+        ticket.ok_or(TicketProblem::Missing)?,
+        now_seconds,
+    )?;
+    if caller != Some(fields.sub.as_str()) {
         return Err(TicketProblem::OtherCaller);
     }
     Ok(Ticket {
-        id: claims.custom.jti.clone(),
-        client: claims.custom.cli.clone(),
-        lang: claims
-            .custom
+        id: fields.jti,
+        client: fields.cli,
+        lang: fields
             .lng
             .as_deref()
             .map(|l| crate::call::speech::language_code(Some(l)).to_owned()),
     })
+}
+
+/// The user a renewal ticket renews tokens for, if it is genuine and
+/// unexpired.
+pub fn renewal_user(
+    key: &TicketKey,
+    renewal: &str,
+    now_seconds: u64,
+) -> Result<String, TicketProblem> {
+    read(&key.renewal, renewal, now_seconds).map(|fields| fields.sub)
 }
 
 #[cfg(test)]
@@ -214,7 +270,10 @@ mod tests {
             verify(&key(), Some(&t), Some("supportuser"), NOW + 121),
             Err(TicketProblem::Expired)
         );
-        let other = TicketKey(Hs256Key::new(b"another key entirely, 32 bytes.."));
+        let other = TicketKey {
+            call: Hs256Key::new(b"another key entirely, 32 bytes.."),
+            renewal: Hs256Key::new(b"another key entirely, 32 bytes.."),
+        };
         let foreign = issue(&other, "supportuser", "abcd", &client, "en", NOW, [1; 16]);
         assert_eq!(
             verify(&key(), Some(&foreign), Some("supportuser"), NOW),
@@ -229,6 +288,35 @@ mod tests {
         );
         assert_eq!(
             verify(&key(), Some("nope"), Some("supportuser"), NOW),
+            Err(TicketProblem::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_renewal_names_its_user_and_is_no_call_ticket() {
+        let client = ClientKey::of_ip(Some("203.0.113.7"));
+        let renewal = issue_renewal(&key(), "visitor-1", &client, NOW, 3720, [2; 16]);
+        assert_eq!(
+            renewal_user(&key(), &renewal, NOW + 3700).as_deref(),
+            Ok("visitor-1")
+        );
+        assert_eq!(
+            renewal_user(&key(), &renewal, NOW + 3721),
+            Err(TicketProblem::Expired)
+        );
+        assert_eq!(
+            verify(&key(), Some(&renewal), Some("visitor-1"), NOW),
+            Err(TicketProblem::Forged),
+            "a renewal does not admit a call"
+        );
+        let ticket = issue(&key(), "visitor-1", "abcd", &client, "en", NOW, [1; 16]);
+        assert_eq!(
+            renewal_user(&key(), &ticket, NOW),
+            Err(TicketProblem::Forged),
+            "a call ticket renews nothing"
+        );
+        assert_eq!(
+            renewal_user(&key(), "not.a.jwt", NOW),
             Err(TicketProblem::Malformed)
         );
     }

@@ -82,6 +82,9 @@ pub struct LogRecord {
     pub index_key: String,
     pub entry: LogEntry,
     pub summary: CallSummary,
+    /// An RTC event (`vonage::event::Event::rtc`); the queue need not carry it.
+    #[serde(skip)]
+    pub rtc: bool,
 }
 
 impl LogRecord {
@@ -94,6 +97,7 @@ impl LogRecord {
             event.at_ms,
         );
         LogRecord {
+            rtc: event.rtc,
             key,
             index_key: keys::index_key(&time::day_of(event.at_ms), &event.call_id),
             summary,
@@ -160,6 +164,7 @@ impl LogRecord {
         raw.push('}');
         let raw = RawValue::from_string(raw).ok()?;
         let event = Event {
+            rtc: false,
             call_id,
             status: answered.status.into(),
             at_ms: received_ms,

@@ -5,6 +5,7 @@
 use crate::call::ticket::TicketKey;
 use crate::error::Problem;
 use crate::ops::recording::RecordingSettings;
+use crate::shared::origin::Origin;
 use crate::vonage::private_key::PrivateKey;
 use crate::vonage::signature::{SignatureSettings, WebhookSettings};
 
@@ -13,6 +14,8 @@ use super::var::{self, number};
 
 pub struct Application {
     pub id: Read<String>,
+    /// `VONAGE_API_URL`: where its REST APIs are reached.
+    pub api: Read<Origin>,
     pub key: Read<PrivateKey>,
     /// Signs and checks call tickets.
     pub ticket_key: Read<TicketKey>,
@@ -24,8 +27,15 @@ pub fn read(r: &mut Reader) -> Application {
         PrivateKey::from_pem(pem).map_err(|e| e.to_string())
     });
     let ticket_key = key.as_ref().map(TicketKey::derive).map_err(Clone::clone);
+    let api = r.optional(var::VONAGE_API_URL, read::origin).map(|api| {
+        api.unwrap_or_else(|| {
+            Origin::parse(var::default::VONAGE_API_URL)
+                .unwrap_or_else(|| unreachable!("the default is an origin"))
+        })
+    });
     Application {
         id,
+        api,
         key,
         ticket_key,
     }
@@ -71,11 +81,10 @@ pub fn webhooks(r: &mut Reader, app: &Application) -> Read<WebhookSettings> {
     })
 }
 
-pub fn recordings(r: &mut Reader, app: &Application) -> Read<RecordingSettings> {
-    let simulator_origin = r.optional(var::SIMULATOR_ORIGIN, read::origin);
+pub fn recordings(app: &Application) -> Read<RecordingSettings> {
     Ok(RecordingSettings {
         application_id: app.id.clone()?,
         private_key: app.key.clone()?,
-        simulator_origin: simulator_origin?,
+        api: app.api.clone()?,
     })
 }

@@ -8,7 +8,7 @@ use crate::shared::phone::PhoneNumber;
 
 use super::application::Application;
 use super::company::Company;
-use super::read::{Read, Reader};
+use super::read::{self, Read, Reader};
 use super::var::{self, number};
 
 pub struct Lines {
@@ -74,16 +74,31 @@ fn ring_list(raw: &str) -> Result<Vec<PhoneNumber>, String> {
         .map_err(|why| format!("a comma-separated list of numbers, tried in order: {why}"))
 }
 
+/// The call guard's caps.
+pub fn limits(r: &mut Reader) -> Read<CallLimits> {
+    let max_concurrent = r.number(&number::MAX_CONCURRENT_CALLS);
+    let max_live_per_client = r.number(&number::MAX_LIVE_CALLS_PER_CLIENT);
+    let max_per_client_hour = r.number(&number::MAX_CALLS_PER_CLIENT_HOUR);
+    let max_call_minutes = r.number(&number::MAX_CALL_MINUTES);
+    Ok(CallLimits {
+        max_concurrent: max_concurrent?,
+        max_live_per_client: max_live_per_client?,
+        max_per_client_hour: max_per_client_hour?,
+        max_call_minutes: max_call_minutes?,
+    })
+}
+
 pub fn answer(
     r: &mut Reader,
     lines: Lines,
     company: &Company,
     app: &Application,
+    limits: &Read<CallLimits>,
 ) -> Read<AnswerSettings> {
-    let max_concurrent = r.number(&number::MAX_CONCURRENT_CALLS);
-    let max_per_client_hour = r.number(&number::MAX_CALLS_PER_CLIENT_HOUR);
-    let max_call_minutes = r.number(&number::MAX_CALL_MINUTES);
     let ring_seconds = r.number(&number::RING_SECONDS);
+    let skip_machines = r
+        .optional(var::RING_SKIP_MACHINES, read::flag)
+        .map(|v| v.unwrap_or(var::default::RING_SKIP_MACHINES));
     let voicemail_seconds = r.number(&number::VOICEMAIL_MAX_SECONDS);
     Ok(AnswerSettings {
         greeting: company.greeting.clone()?,
@@ -92,13 +107,10 @@ pub fn answer(
         support_number: lines.support?,
         destinations: lines.destinations?,
         ring_seconds: ring_seconds?,
+        skip_machines: skip_machines?,
         voicemail_seconds: voicemail_seconds?,
         hours: company.hours.clone()?,
-        limits: CallLimits {
-            max_concurrent: max_concurrent?,
-            max_per_client_hour: max_per_client_hour?,
-            max_call_minutes: max_call_minutes?,
-        },
+        limits: limits.clone()?,
         ticket_key: app.ticket_key.clone()?,
     })
 }

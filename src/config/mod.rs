@@ -61,11 +61,12 @@ impl Config {
         let app = application::read(&mut r);
         let lines = calls::read_lines(&mut r);
         let company = company::read(&mut r, names, &zone_known);
-        let auth = visitor::auth(&mut r, &app, &company);
+        let limits = calls::limits(&mut r);
+        let auth = visitor::auth(&mut r, &app, &company, &limits);
         let webhooks = application::webhooks(&mut r, &app);
-        let answer = calls::answer(&mut r, lines, &company, &app);
+        let answer = calls::answer(&mut r, lines, &company, &app, &limits);
         let (ops, log) = ops::read(&mut r);
-        let recordings = application::recordings(&mut r, &app);
+        let recordings = application::recordings(&app);
         Self {
             page: visitor::page(&company),
             auth,
@@ -176,7 +177,7 @@ pub(crate) mod tests {
              origin like https://www.example.com (scheme and host, optional port, no path)"
         );
         // A signature secret that is too short does not turn checking off.
-        let c = config(&[(var::SIGNATURE_SECRET, "tooshort")]);
+        let c = config(&[(var::SIGNATURE_SECRET, "abc")]);
         assert!(c.webhooks.is_err());
         assert!(!c.signature_checking());
         // A malformed application id fails the signature check's settings too.
@@ -243,20 +244,21 @@ pub(crate) mod tests {
 
     #[test]
     fn short_secrets_are_refused_without_echoing_them() {
-        let c = config(&[
-            (var::OPS_TOKEN, "hunter2"),
-            (var::SIGNATURE_SECRET, "tooshort"),
-        ]);
+        let c = config(&[(var::OPS_TOKEN, "hunter2"), (var::SIGNATURE_SECRET, "abc")]);
         assert_eq!(
             problem(&c, var::OPS_TOKEN).unwrap(),
             "OPS_TOKEN is invalid: expected at least 16 characters; a short secret can be guessed"
         );
-        assert!(
-            !problem(&c, var::SIGNATURE_SECRET)
-                .unwrap()
-                .contains("tooshort")
+        assert_eq!(
+            problem(&c, var::SIGNATURE_SECRET).unwrap(),
+            "VONAGE_SIGNATURE_SECRET is invalid: expected at least 4 characters; a short secret can be guessed"
         );
         assert!(!format!("{c:?}").contains("hunter2"));
+        // Vonage's own minimum (32 bits) is accepted; the log warns about it.
+        let c = config(&[(var::SIGNATURE_SECRET, "tooshort")]);
+        assert!(c.webhooks.unwrap().signature.unwrap().secret_is_short());
+        let c = config(&[(var::SIGNATURE_SECRET, &"s".repeat(32))]);
+        assert!(!c.webhooks.unwrap().signature.unwrap().secret_is_short());
         let c = config(&[(var::OPS_TOKEN, "0123456789abcdef0123")]);
         let token = c.ops.unwrap().token.unwrap();
         assert_eq!(format!("{token:?}"), "Secret(20 chars)");
@@ -489,7 +491,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_allow_list_defaults_to_the_configured_user() {
+    fn a_shared_user_is_said_so_and_the_named_path_needs_its_list() {
         let key = crate::vonage::private_key::tests::test_key_pem();
         let c = config(&[
             (var::APPLICATION_ID, APP_ID),
@@ -497,7 +499,13 @@ pub(crate) mod tests {
             (var::CLIENT_USER, "agent"),
         ]);
         let auth = c.auth.unwrap();
-        assert_eq!(auth.allowed_users, vec![UserName::parse("agent").unwrap()]);
+        assert_eq!(
+            auth.users,
+            crate::visitor::auth::Users::Shared(UserName::parse("agent").unwrap())
+        );
+        assert!(auth.named_users.is_empty());
         assert_eq!(auth.ttl_seconds, 900);
+        let c = config(&[(var::VONAGE_API_URL, "api.nexmo.com")]);
+        assert!(problem(&c, var::VONAGE_API_URL).unwrap().contains("origin"));
     }
 }

@@ -118,13 +118,9 @@ impl<'a> Reader<'a> {
         self.note(result)
     }
 
+    /// A flag; `false` when unset.
     pub fn flag(&mut self, name: &'static str) -> Read<bool> {
-        let result = self.optional(name, |raw| match raw.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Ok(true),
-            "false" | "0" | "no" => Ok(false),
-            _ => Err("expected true or false".into()),
-        });
-        result.map(|v| v.unwrap_or(false))
+        self.optional(name, flag).map(|v| v.unwrap_or(false))
     }
 }
 
@@ -148,6 +144,14 @@ pub fn origins(raw: &str) -> Result<Vec<Origin>, String> {
         Origin::parse,
         &format!("origins, each {}", Origin::FORM),
     )
+}
+
+pub fn flag(raw: &str) -> Result<bool, String> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
 }
 
 pub fn origin(raw: &str) -> Result<Origin, String> {

@@ -16,7 +16,6 @@ pub const VOICEMAIL_MAX_SECONDS: &str = "VOICEMAIL_MAX_SECONDS";
 pub const OPENING_HOURS: &str = "OPENING_HOURS";
 pub const TIMEZONE: &str = "TIMEZONE";
 pub const CLOSED_DATES: &str = "CLOSED_DATES";
-pub const SIMULATOR_ORIGIN: &str = "SIMULATOR_ORIGIN";
 pub const CLIENT_USER: &str = "CLIENT_USER";
 pub const CLIENT_USERS: &str = "CLIENT_USERS";
 pub const GREETING: &str = "GREETING";
@@ -33,6 +32,9 @@ pub const ALLOW_UNSIGNED_WEBHOOKS: &str = "ALLOW_UNSIGNED_WEBHOOKS";
 pub const MAX_CONCURRENT_CALLS: &str = "MAX_CONCURRENT_CALLS";
 pub const MAX_CALLS_PER_CLIENT_HOUR: &str = "MAX_CALLS_PER_CLIENT_HOUR";
 pub const MAX_CALL_MINUTES: &str = "MAX_CALL_MINUTES";
+pub const MAX_LIVE_CALLS_PER_CLIENT: &str = "MAX_LIVE_CALLS_PER_CLIENT";
+pub const RING_SKIP_MACHINES: &str = "RING_SKIP_MACHINES";
+pub const VONAGE_API_URL: &str = "VONAGE_API_URL";
 
 /// Every variable, in the order `/healthz` and the docs list them.
 pub const ALL: &[Var] = &[
@@ -58,9 +60,11 @@ pub const ALL: &[Var] = &[
     Var::plain(MAX_CONCURRENT_CALLS),
     Var::plain(MAX_CALLS_PER_CLIENT_HOUR),
     Var::plain(MAX_CALL_MINUTES),
+    Var::plain(MAX_LIVE_CALLS_PER_CLIENT),
+    Var::plain(RING_SKIP_MACHINES),
+    Var::plain(VONAGE_API_URL),
     Var::secret(OPS_TOKEN),
     Var::plain(EVENT_TTL_DAYS),
-    Var::plain(SIMULATOR_ORIGIN),
 ];
 
 /// One variable: its name, and whether it is a secret (`wrangler secret put`,
@@ -152,6 +156,16 @@ pub mod number {
         unit: "a whole number of minutes",
         why: "",
     };
+    /// One call at a time per visitor: a second tab or a script cannot tie
+    /// up more lines than a person can talk on.
+    pub const MAX_LIVE_CALLS_PER_CLIENT: Number = Number {
+        name: super::MAX_LIVE_CALLS_PER_CLIENT,
+        default: 1,
+        min: 1,
+        max: 100,
+        unit: "a whole number of calls",
+        why: "",
+    };
     pub const RING_SECONDS: Number = Number {
         name: super::RING_SECONDS,
         default: 20,
@@ -174,14 +188,18 @@ pub mod number {
 
 /// The defaults of the other optional variables.
 pub mod default {
-    pub const CLIENT_USER: &str = "supportuser";
     pub const COMPANY_NAME: &str = "Acme";
     pub const TIMEZONE: &str = "UTC";
+    /// Where Vonage's REST APIs are (the Users API, the media API).
+    pub const VONAGE_API_URL: &str = "https://api.nexmo.com";
+    /// A machine answering a support phone counts as rang out.
+    pub const RING_SKIP_MACHINES: bool = true;
 }
 
 /// A shorter secret could be guessed.
 pub const OPS_TOKEN_MIN_CHARS: usize = 16;
-pub const SIGNATURE_SECRET_MIN_CHARS: usize = 32;
+/// Vonage's own minimum (`vonage::signature`); shorter than advised, the log warns.
+pub const SIGNATURE_SECRET_MIN_CHARS: usize = crate::vonage::signature::SECRET_MIN_CHARS;
 pub const COMPANY_NAME_MAX_CHARS: usize = 100;
 
 #[cfg(test)]
@@ -218,6 +236,7 @@ mod tests {
             MAX_CONCURRENT_CALLS,
             MAX_CALLS_PER_CLIENT_HOUR,
             MAX_CALL_MINUTES,
+            MAX_LIVE_CALLS_PER_CLIENT,
             RING_SECONDS,
             VOICEMAIL_MAX_SECONDS,
         ] {

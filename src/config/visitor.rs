@@ -1,6 +1,7 @@
 //! What the visitor's page is given: its settings, and its tokens.
 
-use crate::visitor::auth::AuthSettings;
+use crate::call::guard::CallLimits;
+use crate::visitor::auth::{AuthSettings, Users};
 use crate::visitor::page::PageSettings;
 use crate::vonage::user::UserName;
 
@@ -29,22 +30,28 @@ fn users(raw: &str) -> Result<Vec<UserName>, String> {
     )
 }
 
-pub fn auth(r: &mut Reader, app: &Application, company: &Company) -> Read<AuthSettings> {
-    let default_user = r.optional(var::CLIENT_USER, user).map(|u| {
-        u.unwrap_or_else(|| {
-            UserName::parse(var::default::CLIENT_USER).expect("the default user name is valid")
-        })
-    });
-    let allowed_users = r.optional(var::CLIENT_USERS, users);
+pub fn auth(
+    r: &mut Reader,
+    app: &Application,
+    company: &Company,
+    limits: &Read<CallLimits>,
+) -> Read<AuthSettings> {
+    let shared = r.optional(var::CLIENT_USER, user);
+    let named_users = r.optional(var::CLIENT_USERS, users);
     let ttl = r.number(&number::TOKEN_TTL);
-    let default_user = default_user?;
-    let allowed_users = allowed_users?.unwrap_or_else(|| vec![default_user.clone()]);
+    let users = match shared? {
+        Some(user) => Users::Shared(user),
+        None => Users::PerCall {
+            api: app.api.clone()?,
+        },
+    };
     Ok(AuthSettings {
         application_id: app.id.clone()?,
         private_key: app.key.clone()?,
-        default_user,
-        allowed_users,
+        users,
+        named_users: named_users?.unwrap_or_default(),
         ttl_seconds: u64::from(ttl?),
+        limits: limits.clone()?,
         allowed_origins: company.origins.clone()?,
         ticket_key: app.ticket_key.clone()?,
     })

@@ -16,14 +16,13 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Promise};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
-use web_sys::{Request, RequestInit, Response};
+use web_sys::{Request, Response};
 
 use crate::call::guard::{
-    Admission, AdmitRequest, CLIENT_PREFIX, GuardMemory, HOUR_MS, LIVE_KEY, TICKET_PREFIX, Write,
+    Admission, AdmitRequest, GuardMemory, HOUR_MS, IssueRequest, Issued, Struck, Write, one_field,
+    read_field,
 };
 
 use super::js;
@@ -31,16 +30,6 @@ use super::js;
 const BINDING: &str = "CALL_GUARD";
 /// One guard for every call: the caps are global.
 const OBJECT_NAME: &str = "calls";
-
-#[derive(Serialize, Deserialize)]
-pub struct ReleaseRequest {
-    pub leg: String,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct Released {
-    pub released: bool,
-}
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
@@ -86,24 +75,18 @@ impl CallGuard {
     }
 }
 
-fn json_error(e: serde_json::Error) -> JsValue {
-    js_sys::Error::new(&e.to_string()).into()
-}
-
 impl Guard {
-    /// Every stored value under `prefix`, parsed; unreadable ones skipped.
-    async fn list<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<(String, T)>, JsValue> {
-        let options = js::record(&[("prefix", prefix.into())]);
-        let map = js::call_await(&self.storage, "list", &[options.into()]).await?;
+    /// Every stored key and value (all the guard's: the object holds
+    /// nothing else), as JSON text.
+    async fn stored(&self) -> Result<Vec<(String, String)>, JsValue> {
+        let map = js::call_await(&self.storage, "list", &[]).await?;
         let entries = js_sys::try_iter(&js::call(&map, "entries", &[])?)?
             .ok_or_else(|| JsValue::from_str("storage.list() is not iterable"))?;
         let mut out = Vec::new();
         for entry in entries {
             let pair: Array = entry?.unchecked_into();
-            if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
-                && let Ok(value) = serde_json::from_str(&value)
-            {
-                out.push((key[prefix.len()..].to_owned(), value));
+            if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                out.push((key, value));
             }
         }
         Ok(out)
@@ -120,16 +103,8 @@ impl Guard {
     /// other requests while storage is read, so none sees a half-loaded state.
     async fn memory(&self) -> Result<std::cell::RefMut<'_, GuardMemory>, JsValue> {
         if self.memory.borrow().is_none() {
-            let tickets = self.list(TICKET_PREFIX).await?;
-            let live = js::call_await(&self.storage, "get", &[LIVE_KEY.into()])
-                .await?
-                .as_string()
-                .map(|json| serde_json::from_str(&json))
-                .transpose()
-                .map_err(json_error)?
-                .unwrap_or_default();
-            let clients = self.list(CLIENT_PREFIX).await?;
-            *self.memory.borrow_mut() = Some(GuardMemory::new(tickets, live, clients));
+            let stored = self.stored().await?;
+            *self.memory.borrow_mut() = Some(GuardMemory::from_stored(stored));
         }
         Ok(std::cell::RefMut::map(self.memory.borrow_mut(), |m| {
             m.as_mut().expect("loaded above")
@@ -161,27 +136,46 @@ impl Guard {
         Ok(admission)
     }
 
+    async fn issue(&self, request: &IssueRequest) -> Result<Issued, JsValue> {
+        let (issued, writes) = self.memory().await?.issue(request, now_ms());
+        self.store(&writes).await?;
+        self.keep_sweeping().await?;
+        Ok(issued)
+    }
+
+    async fn strike(&self, user: &str) -> Result<Struck, JsValue> {
+        let (struck, writes) = self.memory().await?.strike(user, now_ms());
+        self.store(&writes).await?;
+        Ok(struck)
+    }
+
     async fn release(&self, leg: &str) -> Result<bool, JsValue> {
         let write = self.memory().await?.release(leg);
         self.store(write.as_slice()).await?;
         Ok(write.is_some())
     }
 
+    /// `https://guard/<message>?<its fields>`, answered in a word or two.
     async fn fetch(&self, request: Request) -> Result<Response, JsValue> {
-        let body = JsFuture::from(request.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
-        let answer = match request.url().rsplit('/').next() {
+        let url = request.url();
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        let malformed = || JsValue::from_str("a malformed call guard message");
+        let answer = match path.rsplit('/').next() {
             Some("admit") => {
-                let asked: AdmitRequest = serde_json::from_str(&body).map_err(json_error)?;
-                serde_json::to_string(&self.admit(&asked).await?)
+                let asked = AdmitRequest::from_query(query).ok_or_else(malformed)?;
+                self.admit(&asked).await?.as_str().to_owned()
+            }
+            Some("issue") => {
+                let asked = IssueRequest::from_query(query).ok_or_else(malformed)?;
+                self.issue(&asked).await?.as_text()
+            }
+            Some("strike") => {
+                let user = read_field(query, "user").ok_or_else(malformed)?;
+                self.strike(&user).await?.as_text()
             }
             Some("release") => {
-                let asked: ReleaseRequest = serde_json::from_str(&body).map_err(json_error)?;
-                serde_json::to_string(&Released {
-                    released: self.release(&asked.leg).await?,
-                })
+                let leg = read_field(query, "leg").ok_or_else(malformed)?;
+                self.release(&leg).await?.to_string()
             }
             _ => {
                 return Response::new_with_opt_str_and_init(Some("no such guard route"), &{
@@ -190,8 +184,7 @@ impl Guard {
                     init
                 });
             }
-        }
-        .map_err(json_error)?;
+        };
         Response::new_with_opt_str(Some(&answer))
     }
 
@@ -212,24 +205,14 @@ impl Guard {
     }
 }
 
-/// The worker's side: one request to the guard, its answer as JSON.
-async fn ask<T: Serialize, R: DeserializeOwned>(
-    env: &JsValue,
-    path: &str,
-    body: &T,
-) -> Result<R, String> {
+/// The worker's side: one message to the guard, its answer as text.
+async fn ask(env: &JsValue, path: &str, query: &str) -> Result<String, String> {
     let namespace = js::object(env, BINDING).ok_or("the CALL_GUARD binding is missing")?;
     let id =
         js::call(&namespace, "idFromName", &[OBJECT_NAME.into()]).map_err(|e| js::message(&e))?;
     let stub = js::call(&namespace, "get", &[id]).map_err(|e| js::message(&e))?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(
-        &serde_json::to_string(body).map_err(|e| e.to_string())?,
-    ));
-    let request = Request::new_with_str_and_init(&format!("https://guard/{path}"), &init)
-        .map_err(|e| js::message(&e))?;
-    let response: Response = js::call_await(&stub, "fetch", &[request.into()])
+    let url = format!("https://guard/{path}?{query}");
+    let response: Response = js::call_await(&stub, "fetch", &[url.into()])
         .await
         .map_err(|e| js::message(&e))?
         .unchecked_into();
@@ -239,7 +222,11 @@ async fn ask<T: Serialize, R: DeserializeOwned>(
     let text = JsFuture::from(response.text().map_err(|e| js::message(&e))?)
         .await
         .map_err(|e| js::message(&e))?;
-    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|e| e.to_string())
+    Ok(text.as_string().unwrap_or_default())
+}
+
+fn unreadable(path: &str) -> String {
+    format!("the call guard's answer to {path} is unreadable")
 }
 
 /// Whether the guard's binding exists (for `/healthz`).
@@ -248,10 +235,20 @@ pub fn bound(env: &JsValue) -> bool {
 }
 
 pub async fn admit(env: &JsValue, request: &AdmitRequest) -> Result<Admission, String> {
-    ask(env, "admit", request).await
+    let text = ask(env, "admit", &request.to_query()).await?;
+    Admission::parse(&text).ok_or_else(|| unreadable("admit"))
+}
+
+pub async fn issue(env: &JsValue, request: &IssueRequest) -> Result<Issued, String> {
+    let text = ask(env, "issue", &request.to_query()).await?;
+    Issued::parse(&text).ok_or_else(|| unreadable("issue"))
+}
+
+pub async fn strike(env: &JsValue, user: &str) -> Result<Struck, String> {
+    let text = ask(env, "strike", &one_field("user", user)).await?;
+    Struck::parse(&text).ok_or_else(|| unreadable("strike"))
 }
 
 pub async fn release(env: &JsValue, leg: &str) -> Result<bool, String> {
-    let released: Released = ask(env, "release", &ReleaseRequest { leg: leg.into() }).await?;
-    Ok(released.released)
+    Ok(ask(env, "release", &one_field("leg", leg)).await? == "true")
 }

@@ -27,6 +27,8 @@ mod speech;
 #[cfg(feature = "entry")]
 mod state;
 #[cfg(feature = "entry")]
+mod vonage_api;
+#[cfg(feature = "entry")]
 mod zone;
 
 #[cfg(feature = "entry")]

@@ -52,6 +52,22 @@ impl Context {
     }
 }
 
+/// Waits `ms` milliseconds (the runtime's `setTimeout`; within a request or
+/// its `waitUntil`, the only place a worker's timers run).
+pub async fn sleep(ms: u32) {
+    if ms == 0 {
+        return;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = js::call(
+            &js_sys::global(),
+            "setTimeout",
+            &[resolve.into(), ms.into()],
+        );
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64

@@ -4,7 +4,6 @@
 //! or whose file is unreadable, is spoken in English.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::runtime::{Env, console_warn};
@@ -14,12 +13,20 @@ use crate::call::speech::{ENGLISH, Speech};
 use super::assets;
 
 thread_local! {
-    static SPEECH: RefCell<HashMap<String, Rc<Speech>>> = RefCell::new(HashMap::new());
+    /// Four languages at most: a list, not a hash map (and its hasher).
+    static SPEECH: RefCell<Vec<(String, Rc<Speech>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The words of `lang` (a checked language code).
 pub async fn load(env: &Env, origin: &str, lang: &str) -> Rc<Speech> {
-    if let Some(known) = SPEECH.with(|cache| cache.borrow().get(lang).cloned()) {
+    let cached = SPEECH.with(|cache| {
+        let cache = cache.borrow();
+        cache
+            .iter()
+            .find(|(l, _)| l == lang)
+            .map(|(_, s)| Rc::clone(s))
+    });
+    if let Some(known) = cached {
         return known;
     }
     let speech = if lang == ENGLISH {
@@ -38,7 +45,7 @@ pub async fn load(env: &Env, origin: &str, lang: &str) -> Rc<Speech> {
     SPEECH.with(|cache| {
         cache
             .borrow_mut()
-            .insert(lang.to_owned(), Rc::clone(&speech))
+            .push((lang.to_owned(), Rc::clone(&speech)))
     });
     speech
 }

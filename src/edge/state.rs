@@ -39,14 +39,32 @@ fn announce(config: &Config) {
     for problem in config.problems() {
         console_log!("config: {problem}");
     }
-    if config
-        .webhooks
-        .as_ref()
-        .is_ok_and(|w| w.signature.is_none())
+    match config.webhooks.as_ref() {
+        Ok(w) if w.signature.is_none() && w.unsigned_allowed => console_log!(
+            "config: webhook signature checking is OFF ({} is not set, {}=true): anyone can post to /webhooks/*",
+            var::SIGNATURE_SECRET,
+            var::ALLOW_UNSIGNED_WEBHOOKS
+        ),
+        Ok(w) if w.signature.is_none() => console_log!(
+            "config: {} is not set: webhooks are refused (401; the answer webhook apologises) until it is, or until {}=true",
+            var::SIGNATURE_SECRET,
+            var::ALLOW_UNSIGNED_WEBHOOKS
+        ),
+        Ok(w) if w.signature.as_ref().is_some_and(|s| s.secret_is_short()) => console_log!(
+            "config: {} is shorter than {} characters: a short secret can be found by trying",
+            var::SIGNATURE_SECRET,
+            crate::vonage::signature::SECRET_ADVISED_CHARS
+        ),
+        _ => {}
+    }
+    if let Ok(crate::visitor::auth::AuthSettings {
+        users: crate::visitor::auth::Users::Shared(_),
+        ..
+    }) = &config.auth
     {
         console_log!(
-            "config: webhook signature checking is OFF ({} is not set); anyone can post to /webhooks/*",
-            var::SIGNATURE_SECRET
+            "config: {} is set: every visitor logs in as one Vonage user (development only)",
+            var::CLIENT_USER
         );
     }
 }

@@ -3,7 +3,6 @@
 //! visitor's browser and every other Worker use.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -12,32 +11,35 @@ use crate::call::hours::ZoneRules;
 
 thread_local! {
     /// One formatter per zone and isolate: building one is the costly part.
-    static FORMATS: RefCell<HashMap<String, Option<Intl::DateTimeFormat>>> =
-        RefCell::new(HashMap::new());
+    /// A deployment names a zone or two, so a list does (a hash map would
+    /// bring its hasher and random seed into the wasm).
+    static FORMATS: RefCell<Vec<(String, Option<Intl::DateTimeFormat>)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// A formatter that names the zone's offset (`GMT+01:00`), or `None` when
 /// the runtime knows no such zone (the constructor throws a RangeError).
 fn format_for(zone: &str) -> Option<Intl::DateTimeFormat> {
     FORMATS.with(|formats| {
-        formats
-            .borrow_mut()
-            .entry(zone.to_owned())
-            .or_insert_with(|| {
-                let options = Object::new();
-                Reflect::set(&options, &"timeZone".into(), &zone.into()).ok()?;
-                Reflect::set(&options, &"timeZoneName".into(), &"longOffset".into()).ok()?;
-                let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
-                let constructor: Function = Reflect::get(&intl, &"DateTimeFormat".into())
-                    .ok()?
-                    .dyn_into()
-                    .ok()?;
-                let args = Array::of2(&JsValue::from("en-US"), &options);
-                Reflect::construct(&constructor, &args)
-                    .ok()
-                    .map(JsCast::unchecked_into)
-            })
-            .clone()
+        if let Some((_, known)) = formats.borrow().iter().find(|(z, _)| z == zone) {
+            return known.clone();
+        }
+        let made = (|| {
+            let options = Object::new();
+            Reflect::set(&options, &"timeZone".into(), &zone.into()).ok()?;
+            Reflect::set(&options, &"timeZoneName".into(), &"longOffset".into()).ok()?;
+            let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+            let constructor: Function = Reflect::get(&intl, &"DateTimeFormat".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            let args = Array::of2(&JsValue::from("en-US"), &options);
+            Reflect::construct(&constructor, &args)
+                .ok()
+                .map(JsCast::unchecked_into)
+        })();
+        formats.borrow_mut().push((zone.to_owned(), made.clone()));
+        made
     })
 }
 

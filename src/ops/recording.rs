@@ -17,9 +17,10 @@ use crate::vonage::private_key::PrivateKey;
 pub struct RecordingSettings {
     pub application_id: String,
     pub private_key: PrivateKey,
-    /// A local Vonage simulator whose recordings may be fetched too
-    /// (development only; production fetches from Vonage's API hosts alone).
-    pub simulator_origin: Option<Origin>,
+    /// `VONAGE_API_URL`: where the worker reaches Vonage's APIs. When it is
+    /// not one of Vonage's own hosts (a local simulator, in development),
+    /// recordings may be fetched from it too.
+    pub api: Origin,
 }
 
 /// The `recording_url` of the call's record event for `recording_id`; 404
@@ -38,7 +39,7 @@ pub fn url_of(entries: &[LogEntry], recording_id: &str) -> Result<String, AppErr
 pub fn may_fetch(url: Option<&UrlParts>, settings: &RecordingSettings) -> Result<(), AppError> {
     let url =
         url.ok_or_else(|| AppError::RecordingUnavailable("its URL could not be parsed".into()))?;
-    if media::fetchable(url, settings.simulator_origin.as_ref()) {
+    if media::fetchable(url, Some(&settings.api)) {
         Ok(())
     } else {
         Err(AppError::RecordingUnavailable(
@@ -66,7 +67,7 @@ mod tests {
                 &crate::vonage::private_key::tests::test_key_pem(),
             )
             .unwrap(),
-            simulator_origin: None,
+            api: Origin::parse("https://api.nexmo.com").unwrap(),
         }
     }
 

@@ -22,6 +22,15 @@ pub enum NotAnObject {
     OtherKind,
 }
 
+/// JSON from bytes, read as text. The whole worker reads JSON from `&str`
+/// (serde_json's `StrRead`), so the wasm holds one copy of the parser, not
+/// one per reader.
+pub fn from_bytes<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| <serde_json::Error as serde::de::Error>::custom("the text is not UTF-8"))?;
+    serde_json::from_str(text)
+}
+
 struct Members<'a>(Vec<(String, &'a RawValue)>);
 
 impl<'de> Visitor<'de> for MembersVisitor {

@@ -4,3 +4,7 @@
 pub const ANSWER_PATH: &str = "/webhooks/answer";
 pub const EVENT_PATH: &str = "/webhooks/event";
 pub const RECORDING_PATH: &str = "/webhooks/recording";
+/// Vonage's `fallback_answer_url`: asked when the answer webhook fails.
+pub const FALLBACK_PATH: &str = "/webhooks/fallback";
+/// RTC (Conversation API) events: not signed by Vonage, only logged.
+pub const RTC_PATH: &str = "/webhooks/rtc";

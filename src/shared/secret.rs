@@ -19,6 +19,11 @@ impl Secret {
         &self.0
     }
 
+    /// Its length in characters (never its content).
+    pub fn chars(&self) -> usize {
+        self.0.chars().count()
+    }
+
     /// Compares with what a client presented, in constant time; hashing
     /// first makes the time independent of the length too.
     pub fn matches(&self, presented: &str) -> bool {

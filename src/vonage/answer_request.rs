@@ -67,7 +67,7 @@ impl AnswerRequest {
     /// From a POST body. A body that does not parse still gets an NCCO: the
     /// caller is waiting on the line.
     pub fn from_json(body: &[u8]) -> Self {
-        serde_json::from_slice(body).unwrap_or_default()
+        crate::shared::json::from_bytes(body).unwrap_or_default()
     }
 
     /// A string member of the call's context (`custom_data.<name>`), whether

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::AppError;
-use crate::shared::time;
+use crate::shared::{json, time};
 
 /// The status the log gives a recording event (it has none of its own).
 pub const RECORD_STATUS: &str = "record";
@@ -160,6 +160,9 @@ pub struct Event {
     pub direction: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// An RTC (Conversation API) event: a `type` and a `conversation_id`,
+    /// no call `status`. Vonage does not document them as signed.
+    pub rtc: bool,
 }
 
 /// Vonage's events nest three levels at most. Fields this service does not
@@ -250,6 +253,9 @@ fn time_of(timestamp: Option<&Loose<'_>>) -> Option<u64> {
 /// Parses and validates an event body (a POSTed body, or the JSON object of
 /// a GET's query). `body` must already be within the webhook's size limit.
 pub fn parse(body: &[u8], received_ms: u64) -> Result<Event, AppError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(AppError::InvalidJson("the body is not UTF-8".into()));
+    }
     if nests_deeper_than(body, MAX_NESTING) {
         return Err(AppError::InvalidJson(format!(
             "nested deeper than {MAX_NESTING} levels"
@@ -257,13 +263,13 @@ pub fn parse(body: &[u8], received_ms: u64) -> Result<Event, AppError> {
     }
     // serde would read a struct from an array too; an event is an object.
     if body.trim_ascii_start().first() != Some(&b'{') {
-        return Err(match serde_json::from_slice::<IgnoredAny>(body) {
+        return Err(match json::from_bytes::<IgnoredAny>(body) {
             Ok(_) => AppError::InvalidEvent("expected a JSON object".into()),
             Err(e) => refusal(e),
         });
     }
     // serde_json validates the fields it skips too.
-    let f: Fields<'_> = serde_json::from_slice(body).map_err(refusal)?;
+    let f: Fields<'_> = json::from_bytes(body).map_err(refusal)?;
     // Where the event is filed: the conversation a transferred leg joins,
     // else the conversation, else the leg. Every id given as a string must be
     // safe in a key; ids of another type are not ids.
@@ -292,7 +298,9 @@ pub fn parse(body: &[u8], received_ms: u64) -> Result<Event, AppError> {
         })?
         .to_owned();
     let text = |l: &Option<Loose<'_>>| l.as_ref().and_then(Loose::text).map(str::to_owned);
+    let rtc = f.kind.is_some() && f.conversation_id.is_some() && f.status.is_none();
     Ok(Event {
+        rtc,
         status: status_of(&f),
         at_ms: time_of(f.timestamp.as_ref()).unwrap_or(received_ms),
         uuid: text(&f.uuid).or_else(|| text(&f.call_uuid)),

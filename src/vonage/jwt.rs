@@ -6,8 +6,7 @@
 //! (WebCrypto), while tests sign natively; everything else about a token is
 //! decided here.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -21,7 +20,13 @@ use crate::error::AppError;
 /// - `/*/conversations/**`: the call's conversation, its members and events,
 ///   and the WebRTC offer/answer of its media (the JS SDK's
 ///   `/conversations/{id}/rtc/{leg}/offer|answer`);
-/// - `/*/legs/**`: create and manage legs in a conversation (`hangup`).
+/// - `/*/legs/**`: create and manage legs in a conversation (`hangup`);
+/// - `/*/rtc/**`: the session's RTC channel: the Client SDK's websocket
+///   (`wss://ws-*.vonage.com/v2/rtc/`, observed with @vonage/client-sdk
+///   2.x), which Vonage's minimal in-app voice tutorial ACL grants.
+///
+/// Each token is a user made for one call (`vonage::users`), so these paths
+/// reach that call's conversation and no one else's.
 ///
 /// Left out, with the guide's reason: `/*/users/**` (create and manage
 /// users: a visitor manages none), `/*/image/**` (send and receive images),
@@ -30,11 +35,12 @@ use crate::error::AppError;
 /// `/*/push/**` and `/*/devices/**` (push notifications: "only required for
 /// Android and iOS", Vonage's in-app voice tutorials). Vonage documents no
 /// finer `methods` or `filters` for these paths, so none are set.
-pub const ACL_PATHS: [&str; 4] = [
+pub const ACL_PATHS: [&str; 5] = [
     "/*/sessions/**",
     "/*/knocking/**",
     "/*/conversations/**",
     "/*/legs/**",
+    "/*/rtc/**",
 ];
 
 /// `{"paths": {"/*/users/**": {}, ...}}`, in the order above.
@@ -95,7 +101,7 @@ pub fn signing_input(claims: &impl Serialize) -> String {
     let mut input = String::with_capacity(HEADER_B64.len() + 1 + claims_json.len() * 4 / 3 + 4);
     input.push_str(HEADER_B64);
     input.push('.');
-    URL_SAFE_NO_PAD.encode_string(&claims_json, &mut input);
+    input.push_str(&Base64UrlUnpadded::encode_string(&claims_json));
     input
 }
 
@@ -104,7 +110,7 @@ pub async fn sign(claims: &impl Serialize, signer: &impl Signer) -> Result<Strin
     let mut token = signing_input(claims);
     let signature = signer.sign_rs256(token.as_bytes()).await?;
     token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    token.push_str(&Base64UrlUnpadded::encode_string(&signature));
     Ok(token)
 }
 
@@ -118,8 +124,12 @@ struct ApplicationClaims<'a> {
     jti: String,
 }
 
-/// An application token valid for five minutes, for one call to Vonage's
-/// API (fetching a recording).
+/// How long an application token is valid: long enough to be reused for a
+/// few minutes of calls to Vonage's APIs, short enough to be worth little.
+pub const APPLICATION_TOKEN_SECONDS: u64 = 300;
+
+/// An application token, for calls to Vonage's APIs (the Users API,
+/// recordings).
 pub async fn mint_application_token(
     application_id: &str,
     now_seconds: u64,
@@ -129,7 +139,7 @@ pub async fn mint_application_token(
     let claims = ApplicationClaims {
         application_id,
         iat: now_seconds,
-        exp: now_seconds + 300,
+        exp: now_seconds + APPLICATION_TOKEN_SECONDS,
         jti: hex::encode(jti_bytes),
     };
     sign(&claims, signer).await
@@ -144,7 +154,7 @@ mod tests {
         let json = serde_json::to_string(&Acl).unwrap();
         assert_eq!(
             json,
-            r#"{"paths":{"/*/sessions/**":{},"/*/knocking/**":{},"/*/conversations/**":{},"/*/legs/**":{}}}"#
+            r#"{"paths":{"/*/sessions/**":{},"/*/knocking/**":{},"/*/conversations/**":{},"/*/legs/**":{},"/*/rtc/**":{}}}"#
         );
         for never in ["applications", "push", "devices", "users"] {
             assert!(!json.contains(never), "{never}");
@@ -153,7 +163,7 @@ mod tests {
 
     #[test]
     fn the_header_says_rs256_jwt() {
-        let header = URL_SAFE_NO_PAD.decode(HEADER_B64).unwrap();
+        let header = Base64UrlUnpadded::decode_vec(HEADER_B64).unwrap();
         assert_eq!(header, br#"{"alg":"RS256","typ":"JWT"}"#);
     }
 }

@@ -33,6 +33,11 @@ pub fn rang_out(status: &str) -> bool {
     )
 }
 
+/// The status of the event Vonage sends when machine detection finds an
+/// answering machine on a leg (Voice API webhook reference, human/machine;
+/// only sent for a `connect` with `machineDetection`).
+pub const MACHINE: &str = "machine";
+
 /// Which leg an event is about, from its `direction`: the one definition
 /// every rule about legs starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

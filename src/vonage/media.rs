@@ -5,8 +5,9 @@
 //! fetches it with an application token and streams it to ops, so it must
 //! never fetch anything else: only HTTPS, only Vonage's API hosts, only their
 //! media paths, no port, no credentials in the URL. Otherwise it would be an
-//! open proxy carrying our application's token. A local simulator's origin
-//! may be allowed too, for development (`SIMULATOR_ORIGIN`).
+//! open proxy carrying our application's token. The origin the worker reaches
+//! Vonage's APIs at (`VONAGE_API_URL`) is allowed too: Vonage's own by
+//! default, a local simulator in development.
 
 use crate::shared::origin::Origin;
 
@@ -47,14 +48,14 @@ fn media_path(path: &str) -> bool {
 }
 
 /// Whether the worker may fetch this recording URL.
-pub fn fetchable(url: &UrlParts, simulator: Option<&Origin>) -> bool {
+pub fn fetchable(url: &UrlParts, api: Option<&Origin>) -> bool {
     if !url.username.is_empty() || !url.password.is_empty() || !media_path(&url.pathname) {
         return false;
     }
     if url.protocol == "https:" && url.port.is_empty() && vonage_api_host(&url.hostname) {
         return true;
     }
-    simulator.is_some_and(|origin| {
+    api.is_some_and(|origin| {
         let port = if url.port.is_empty() {
             String::new()
         } else {

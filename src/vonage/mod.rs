@@ -12,3 +12,4 @@ pub mod ncco;
 pub mod private_key;
 pub mod signature;
 pub mod user;
+pub mod users;

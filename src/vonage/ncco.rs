@@ -28,6 +28,19 @@ pub enum Action {
         /// Seconds to ring before giving up.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout: Option<u32>,
+        /// The longest the connected call may last, in seconds (Vonage's
+        /// default: 7200).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+        /// `continue`: when a machine answers, Vonage sends the leg's
+        /// `machine` event to `eventUrl` and the call goes on; `hangup`: the
+        /// leg is ended (NCCO reference, connect).
+        #[serde(
+            rename = "machineDetection",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        machine_detection: Option<String>,
         #[serde(rename = "eventUrl", default, skip_serializing_if = "Option::is_none")]
         event_url: Option<Vec<String>>,
     },

@@ -6,8 +6,7 @@
 
 use std::fmt;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64ct::{Base64, Encoding};
 
 /// What follows a PKCS#8 RSA key's outer SEQUENCE header (RFC 5208,
 /// PrivateKeyInfo): version 0, then the AlgorithmIdentifier rsaEncryption
@@ -82,7 +81,7 @@ fn pem_block(pem: &str) -> Option<(&str, Vec<u8>)> {
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    Some((label, STANDARD.decode(text).ok()?))
+    Some((label, Base64::decode_vec(&text).ok()?))
 }
 
 /// An RSA private key as PKCS#8 DER. `Debug` never shows the bytes.

@@ -46,6 +46,20 @@ pub struct SignatureSettings {
     pub application_id: Option<String>,
 }
 
+/// Vonage's own minimum for a signature secret: "no less than 32 bits"
+/// (Signed webhooks guide), four characters at the least.
+pub const SECRET_MIN_CHARS: usize = 4;
+/// Shorter than this, the worker warns once per isolate: a secret of a few
+/// characters can be found by trying, signature after signature.
+pub const SECRET_ADVISED_CHARS: usize = 32;
+
+impl SignatureSettings {
+    /// Shorter than advised: Vonage accepts it, the log warns.
+    pub fn secret_is_short(&self) -> bool {
+        self.secret.chars() < SECRET_ADVISED_CHARS
+    }
+}
+
 /// The claims we check beyond `iat` (which jwt-compact lifts out).
 #[derive(Debug, Deserialize)]
 struct VonageClaims {
@@ -98,9 +112,8 @@ pub fn query_json(pairs: &[(String, String)]) -> String {
 /// JSON text re-serialised compactly, keys in their order (as
 /// `JSON.stringify(JSON.parse(text))` would write it); `None` if not JSON.
 fn compact_json(text: &[u8]) -> Option<Vec<u8>> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let mut out = Vec::with_capacity(text.len());
-    serde_transcode::transcode(&mut de, &mut serde_json::Serializer::new(&mut out)).ok()?;
+    let mut de = serde_json::Deserializer::from_str(std::str::from_utf8(text).ok()?);
+    let out = serde_json::to_vec(&serde_transcode::Transcoder::new(&mut de)).ok()?;
     de.end().ok()?;
     Some(out)
 }
@@ -140,6 +153,21 @@ fn accepted_hashes(payload: &Payload<'_>) -> Vec<String> {
     };
     hashes.extend(other.map(|bytes| hex::encode(Sha256::digest(bytes))));
     hashes
+}
+
+/// What a webhook request's authenticity comes to, before its body is read
+/// for anything else.
+pub fn check(
+    webhooks: &WebhookSettings,
+    authorization: Option<&str>,
+    payload: &Payload<'_>,
+    now_seconds: u64,
+) -> Result<(), AppError> {
+    match &webhooks.signature {
+        Some(signature) => verify(signature, authorization, payload, now_seconds),
+        None if webhooks.unsigned_allowed => Ok(()),
+        None => Err(AppError::SignatureRequired),
+    }
 }
 
 /// Accepts the request only if its bearer token is a valid Vonage

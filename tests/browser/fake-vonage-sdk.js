@@ -37,6 +37,9 @@
     async refreshSession(token) {
       fake.log.push(["refreshSession", token]);
     }
+    async deleteSession() {
+      fake.log.push(["deleteSession"]);
+    }
     async serverCall(context) {
       fake.log.push(["serverCall", context]);
       if (fake.behaviour.serverCallError) throw vonageError("CS_ERROR", fake.behaviour.serverCallError);

@@ -18,7 +18,7 @@ let call;
 before(async () => {
   media = await mediaApi();
   const mediaOrigin = media.origin;
-  [worker, browser] = await Promise.all([startWorker({ vars: { SIMULATOR_ORIGIN: mediaOrigin } }), launch()]);
+  [worker, browser] = await Promise.all([startWorker({ vars: { VONAGE_API_URL: mediaOrigin } }), launch()]);
   // A call out of hours that went to voicemail.
   call = newCall({ scenario: "closed-voicemail", start: Date.now() - 600_000, mediaOrigin });
   for (const event of call.events) {

@@ -183,28 +183,132 @@ describe("a call", () => {
   });
 });
 
-describe("call tickets", () => {
-  test("the first call uses the login's ticket; the next one a new token's", async () => {
-    const { page, context } = await ready();
+describe("a Vonage user per call", () => {
+  test("nothing is asked of /auth until Call is pressed; each call gets its own user, ticket and session, closed when it ends", async () => {
+    const opened = await openPage(browser, worker.url);
+    const { page, context } = opened;
     const auths = [];
-    page.on("response", async (res) => res.url().endsWith("/auth") && auths.push((await res.json()).ticket));
+    page.on("response", async (res) => res.url().endsWith("/auth") && auths.push(await res.json()));
     try {
-      await button(page).click();
-      await page.waitForFunction(() => window.__fake.calls === 1);
-      await page.evaluate(() => window.__fake.emit("callHangup", "call-1", {}, "REMOTE_HANGUP"));
-      await waitForState(page, "ended");
-      await page.waitForTimeout(700); // past the double-click guard
-      await button(page).click();
-      await page.waitForFunction(() => window.__fake.calls === 2);
+      await page.goto(worker.url + "/");
+      await waitForState(page, "ready");
+      await page.waitForTimeout(300);
+      assert.equal(auths.length, 0, "no token on page load");
+      assert.deepEqual(await fakeLog(page, "createSession"), []);
+      for (const n of [1, 2]) {
+        await button(page).click();
+        await page.waitForFunction((c) => window.__fake.calls === c, n);
+        await page.evaluate((c) => window.__fake.emit("callHangup", `call-${c}`, {}, "REMOTE_HANGUP"), n);
+        await waitForState(page, "ended");
+        await page.waitForTimeout(700); // past the double-click guard
+      }
+      assert.equal(auths.length, 2, "one /auth per call");
+      assert.notEqual(auths[0].user, auths[1].user, "a Vonage user per call");
+      assert.match(auths[0].user, /^visitor-[0-9a-f]{32}$/);
       const tickets = (await fakeLog(page, "serverCall")).map(([, c]) => c.ticket);
-      assert.notEqual(tickets[0], tickets[1], "a ticket admits one call");
-      assert.equal(auths.length, 1, "one more /auth, for the second call");
-      assert.equal(tickets[1], auths[0]);
-      assert.equal((await fakeLog(page, "refreshSession")).length, 1, "the session moved onto the new token");
+      assert.deepEqual(tickets, [auths[0].ticket, auths[1].ticket], "each call carries its own press's ticket");
+      const sessions = (await fakeLog(page, "createSession")).map(([, token]) => token);
+      assert.deepEqual(sessions, [auths[0].token, auths[1].token]);
+      assert.equal((await fakeLog(page, "deleteSession")).length, 2, "each call's session is closed when it ends");
     } finally {
       await context.close();
     }
   });
+
+  test("a long call renews its token for the same user before it expires (the renewal ticket, no new user)", async () => {
+    const { page, context } = await ready({ clock: true });
+    const requests = [];
+    page.on("request", (req) => req.url().endsWith("/auth") && requests.push(req.headers().authorization ?? null));
+    try {
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 1);
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "ANSWERED"));
+      await waitForState(page, "in_call");
+      await page.clock.runFor(14 * 60 * 1000 + 5000);
+      await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "refreshSession"));
+      const [[, renewed]] = await fakeLog(page, "refreshSession");
+      const [[, first]] = await fakeLog(page, "createSession");
+      assert.notEqual(renewed, first);
+      const sub = (jwt) => JSON.parse(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub;
+      assert.equal(sub(renewed), sub(first), "the same user");
+      assert.equal(requests.length, 2);
+      assert.equal(requests[0], null);
+      assert.match(requests[1], /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/, "the renewal asks with the renewal ticket");
+      assert.equal(await state(page), "in_call", "the call goes on");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("voicemail, in the visitor's words", () => {
+  test("support's phone rang out: \"Leave a message after the tone\", recording, then \"Message left\"", async () => {
+    const { page, context } = await ready({ clock: true });
+    try {
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 1);
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", "RINGING"));
+      await waitForState(page, "ringing");
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", "COMPLETED"));
+      await page.clock.runFor(2000);
+      await waitForState(page, "voicemail");
+      assert.equal(await status(page).textContent(), "Leave a message after the tone.");
+      assert.match(await detail(page).textContent(), /^Recording: /);
+      assert.equal((await button(page).textContent()).trim(), "Hang up");
+      await screenshot(page, "1280-voicemail");
+      await page.evaluate(() => window.__fake.emit("callHangup", "call-1", {}, "REMOTE_HANGUP"));
+      await waitForState(page, "ended");
+      assert.equal(await detail(page).textContent(), "Message left. We will call you back.");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a ring list's next number rings on: no voicemail words in between", async () => {
+    const { page, context } = await ready({ clock: true });
+    try {
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 1);
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", "RINGING"));
+      await waitForState(page, "ringing");
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", "COMPLETED"));
+      await page.clock.runFor(500);
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-3", "RINGING"));
+      await page.clock.runFor(3000);
+      assert.equal(await state(page), "ringing");
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-3", "ANSWERED"));
+      await waitForState(page, "in_call");
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const [lang, words, left] of [
+    ["es", "Deje un mensaje después del tono.", "Mensaje dejado. Le devolveremos la llamada."],
+    ["fr", "Laissez un message après le bip.", "Message laissé. Nous vous rappellerons."],
+    ["de", "Hinterlassen Sie nach dem Signalton eine Nachricht.", "Nachricht hinterlassen. Wir rufen Sie zurück."],
+  ]) {
+    test(`in ${lang}`, async () => {
+      const opened = await openPage(browser, worker.url, { clock: true });
+      const { page, context } = opened;
+      try {
+        await page.goto(`${worker.url}/?lang=${lang}`);
+        await waitForState(page, "ready");
+        await button(page).click();
+        await page.waitForFunction(() => window.__fake.calls === 1);
+        await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", "RINGING"));
+        await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-2", "COMPLETED"));
+        await page.clock.runFor(2000);
+        await waitForState(page, "voicemail");
+        assert.equal(await status(page).textContent(), words);
+        await button(page).click();
+        await waitForState(page, "ended");
+        assert.equal(await detail(page).textContent(), left);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 });
 
 describe("how a call ended, in the visitor's words", () => {
@@ -256,33 +360,64 @@ describe("failures", () => {
     }
   });
 
-  for (const [code, statusCode, words] of [
-    ["refused", 403, "This page is not allowed to place calls."],
-    ["rate limited", 429, "Too many attempts."],
-  ]) {
-    test(`a token ${code} by /auth is explained and the button stays off`, async () => {
-      const { page, context } = await openPage(browser, worker.url);
-      try {
-        await page.route("**/auth", (route) =>
-          route.fulfill({ status: statusCode, contentType: "application/json", headers: { "retry-after": "60" }, body: '{"error":{"code":"x","message":"x"}}' }),
-        );
-        await page.goto(worker.url + "/");
-        await waitForState(page, "error");
-        assert.equal(await status(page).textContent(), words);
-        assert.equal(await button(page).isDisabled(), true);
-        assert.equal(await page.locator("#retry-button").isVisible(), true);
-        await screenshot(page, `1280-error-token-${statusCode}`);
-      } finally {
-        await context.close();
-      }
-    });
+  /** The page as loaded, with /auth answered by `fulfill` (or aborted), then Call pressed. */
+  async function pressWithAuth(fulfill, options = {}) {
+    const opened = await openPage(browser, worker.url, options);
+    await opened.page.route("**/auth", fulfill);
+    await opened.page.goto(worker.url + "/");
+    await waitForState(opened.page, "ready");
+    await button(opened.page).click();
+    return opened;
   }
+  const authError = (statusCode, code, retryAfter = "60") => (route) =>
+    route.fulfill({ status: statusCode, contentType: "application/json", headers: { "retry-after": retryAfter }, body: JSON.stringify({ error: { code, message: "x" } }) });
+
+  test("a token refused by /auth (another site) is explained and the button stays off", async () => {
+    const { page, context } = await pressWithAuth(authError(403, "cross_site_request"));
+    try {
+      await waitForState(page, "error");
+      assert.equal(await status(page).textContent(), "This page is not allowed to place calls.");
+      assert.equal(await button(page).isDisabled(), true);
+      await screenshot(page, "1280-error-token-403");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("rate limited by /auth: explained, and the button comes back after Retry-After", async () => {
+    const { page, context } = await pressWithAuth(authError(429, "rate_limited", "2"));
+    try {
+      await waitForState(page, "error");
+      assert.equal(await status(page).textContent(), "Too many attempts.");
+      assert.equal(await button(page).isDisabled(), true);
+      await screenshot(page, "1280-error-token-429");
+      await waitForState(page, "ready", 5000);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("Vonage's Users API down (/auth 503 users_api_unavailable): the page says the service is busy and comes back", async () => {
+    const { page, context } = await pressWithAuth(authError(503, "users_api_unavailable", "1"));
+    try {
+      await waitForState(page, "error");
+      assert.equal(await status(page).textContent(), "The calling service is busy.");
+      assert.equal(await detail(page).textContent(), "Please press Call now again in a few seconds.");
+      assert.deepEqual(await fakeLog(page, "createSession"), [], "no session without a user");
+      await screenshot(page, "1280-error-users-api");
+      await waitForState(page, "ready", 5000);
+    } finally {
+      await context.close();
+    }
+  });
 
   test("a worker that is not configured: the page says calling is unavailable", async () => {
     const bare = await startWorker({ vars: { VONAGE_PRIVATE_KEY: undefined } });
     const { page, context } = await openPage(browser, bare.url);
     try {
       await page.goto(bare.url + "/");
+      await waitForState(page, "ready");
+      await button(page).click();
       await waitForState(page, "error");
       assert.equal(await status(page).textContent(), "Calling is not available right now.");
       assert.equal(await button(page).isDisabled(), true);
@@ -292,30 +427,31 @@ describe("failures", () => {
     }
   });
 
-  test("network down: the page says so, and recovers when the network is back", async () => {
-    const { page, context } = await openPage(browser, worker.url);
+  test("network down: the page says so, and the next press works when the network is back", async () => {
+    const { page, context } = await pressWithAuth((route) => route.abort("internetdisconnected"));
     try {
-      await page.route("**/auth", (route) => route.abort("internetdisconnected"));
-      await page.goto(worker.url + "/");
       await waitForState(page, "error");
       assert.equal(await status(page).textContent(), "You seem to be offline.");
       await screenshot(page, "1280-error-offline");
       await page.unroute("**/auth");
-      await page.evaluate(() => window.dispatchEvent(new Event("online")));
-      await waitForState(page, "ready");
+      await page.waitForTimeout(700); // past the double-click guard
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 1);
     } finally {
       await context.close();
     }
   });
 
-  test("a session that cannot be created is retried and recovers", async () => {
-    const { page, context } = await openPage(browser, worker.url, { behaviour: { createSessionFailures: 1 } });
+  test("a session that cannot be created is explained, and pressing again recovers", async () => {
+    const { page, context } = await ready({ behaviour: { createSessionFailures: 1 } });
     try {
-      await page.goto(worker.url + "/");
+      await button(page).click();
       await waitForState(page, "error");
       assert.equal(await status(page).textContent(), "We cannot reach the calling service.");
       assert.match(await detail(page).textContent(), /SESSION_ERROR, session:error:timeout/);
-      await waitForState(page, "ready", 5000);
+      await page.waitForTimeout(700);
+      await button(page).click();
+      await page.waitForFunction(() => window.__fake.calls === 1);
       assert.equal((await fakeLog(page, "createSession")).length, 2);
     } finally {
       await context.close();
@@ -324,45 +460,15 @@ describe("failures", () => {
 });
 
 describe("the session", () => {
-  test("a session error fetches a new token and logs in again", async () => {
-    const { page, context } = await ready();
-    const tokens = [];
-    page.on("response", async (res) => res.url().endsWith("/auth") && tokens.push((await res.json()).token));
-    try {
-      await page.evaluate(() => window.__fake.emit("sessionError", "EXPIRED_TOKEN"));
-      await waitForState(page, "ready");
-      const sessions = await fakeLog(page, "createSession");
-      assert.equal(sessions.length, 2);
-      assert.notEqual(sessions[0][1], sessions[1][1], "a new token");
-      assert.equal(tokens.at(-1), sessions[1][1]);
-    } finally {
-      await context.close();
-    }
-  });
-
-  test("a session error during a call ends the call and reconnects", async () => {
+  test("a session error during a call ends the call; the next press starts afresh", async () => {
     const { page, context } = await ready();
     try {
       await button(page).click();
       await page.waitForFunction(() => window.__fake.calls === 1);
       await page.evaluate(() => window.__fake.emit("sessionError", "TRANSPORT_CLOSED"));
-      await waitForState(page, "ready");
-      assert.equal(await page.locator("#last-call").textContent(), "Last call: The connection was lost.");
-    } finally {
-      await context.close();
-    }
-  });
-
-  test("the session is refreshed with a new token before it expires", async () => {
-    const { page, context } = await ready({ clock: true });
-    try {
-      assert.deepEqual(await fakeLog(page, "refreshSession"), []);
-      await page.clock.runFor(14 * 60 * 1000 + 5000);
-      await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "refreshSession"));
-      const [[, token]] = await fakeLog(page, "refreshSession");
-      const [[, first]] = await fakeLog(page, "createSession");
-      assert.notEqual(token, first);
-      assert.equal(await state(page), "ready");
+      await waitForState(page, "ended");
+      assert.equal(await detail(page).textContent(), "The connection was lost.");
+      assert.equal((await fakeLog(page, "deleteSession")).length, 1);
     } finally {
       await context.close();
     }
@@ -381,7 +487,9 @@ describe("the real Vonage Client SDK", () => {
       assert.match(sdkResponses[0].headers()["cache-control"], /immutable/);
       assert.equal(await page.evaluate(() => typeof window.vonageClientSDK?.VonageClient), "function");
       assert.equal(await page.evaluate(() => typeof new window.vonageClientSDK.VonageClient().createSession), "function");
-      // No network to Vonage here: the session attempt fails and the page says so.
+      // No network to Vonage here: the press's session attempt fails and the page says so.
+      await waitForState(page, "ready");
+      await button(page).click();
       await waitForState(page, "error", 30_000);
       assert.equal(await status(page).textContent(), "We cannot reach the calling service.");
       await screenshot(page, "1280-real-sdk-no-network");

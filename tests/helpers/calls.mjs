@@ -1,27 +1,31 @@
 // A call as the page and Vonage make it, for the workerd tests: a ticket
-// from /auth, the answer webhook's in-app request, and a stand-in for
-// Vonage's media API that serves the voicemail fixture.
+// from /auth, the answer webhook's in-app request (placed as the user the
+// ticket names), and Vonage's media API (helpers/vonage-api.mjs).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import path from "node:path";
-import { root, SUPPORT } from "./worker.mjs";
+import { SUPPORT } from "./worker.mjs";
 
-export const VOICEMAIL = readFileSync(path.join(root, "tests/fixtures/voicemail.mp3"));
+export { VOICEMAIL } from "./vonage-api.mjs";
 
-/** An IP of its own per visitor, so the per-client cap does not add up across tests. */
-export const visitorIp = () => `203.0.113.${Math.floor(Math.random() * 250)}`;
+/** An IP of its own per visitor (198.18.0.0/15, for tests), so the per-client caps do not add up across tests. */
+let visitors = Math.floor(Math.random() * 60_000);
+export const visitorIp = () => {
+  visitors = (visitors + 1) % 65_536;
+  return `198.18.${visitors >> 8}.${visitors & 255}`;
+};
 
-/** The call ticket `/auth` hands a visitor at `ip` (`query`: e.g. `?lang=de`). */
-export async function ticketFrom(w, { ip = "203.0.113.10", query = "" } = {}) {
+/** The call ticket `/auth` hands a visitor at `ip` (`query`: e.g. `?lang=de`); a visitor of its own by default. */
+export async function ticketFrom(w, { ip = visitorIp(), query = "" } = {}) {
   const res = await w.fetch(`/auth${query}`, { headers: { "cf-connecting-ip": ip } });
   assert.equal(res.status, 200);
   return (await res.json()).ticket;
 }
 
-/** An in-app call's answer request, as Vonage makes it; `context` is the rest of serverCall's context. */
-export async function answerCall(w, { ticket, context = {}, leg = randomUUID(), conversation = `CON-${randomUUID()}`, user = "supportuser" } = {}) {
+/** The user a ticket (a JWT) names: the Vonage user the call is placed as. */
+export const userOf = (ticket) => JSON.parse(Buffer.from(ticket.split(".")[1], "base64url").toString()).sub;
+
+/** An in-app call's answer request, as Vonage makes it (from the ticket's user); `context` is the rest of serverCall's context. */
+export async function answerCall(w, { ticket, context = {}, leg = randomUUID(), conversation = `CON-${randomUUID()}`, user = ticket ? userOf(ticket) : "supportuser" } = {}) {
   const custom_data = JSON.stringify({ ticket, ...context });
   const q = new URLSearchParams({ to: SUPPORT, from_user: user, endpoint_type: "app", uuid: leg, conversation_uuid: conversation, custom_data });
   const res = await w.fetch(`/webhooks/answer?${q}`);
@@ -29,19 +33,5 @@ export async function answerCall(w, { ticket, context = {}, leg = randomUUID(), 
   return { ncco: await res.json(), leg, conversation };
 }
 
-/**
- * Vonage's media API on a local port: the voicemail to a request with a
- * Bearer token, 401 otherwise; `seen` holds each request's path and
- * Authorization.
- */
-export async function mediaApi() {
-  const seen = [];
-  const server = createServer((req, res) => {
-    seen.push({ path: req.url, authorization: req.headers.authorization });
-    const authorized = req.headers.authorization?.startsWith("Bearer ");
-    res.writeHead(authorized ? 200 : 401, { "content-type": "audio/mpeg", "content-length": VOICEMAIL.length });
-    res.end(VOICEMAIL);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((r) => server.close(r)) };
-}
+/** Vonage's media API (and Users API) on a local port: see helpers/vonage-api.mjs. */
+export { vonageApi as mediaApi } from "./vonage-api.mjs";

@@ -31,13 +31,17 @@ function fill(value, vars) {
   return value;
 }
 
+/** The Vonage user a call ticket is bound to (the per-call user /auth created), else the dev user. */
+const ticketUser = (ticket) =>
+  ticket ? JSON.parse(Buffer.from(ticket.split(".")[1], "base64url").toString()).sub : "supportuser";
+
 /**
  * One call of a scenario: its ids, the answer request Vonage would make and
  * the event bodies it would post, with timestamps from `start`.
  */
 export function newCall({
-  scenario = "completed", start = Date.now(), user = "supportuser", support = SUPPORT,
-  destinations = [DESTINATION], mediaOrigin = "https://api.nexmo.com", context = { page: "/" },
+  scenario = "completed", start = Date.now(), context = { page: "/" }, user = ticketUser(context.ticket),
+  support = SUPPORT, destinations = [DESTINATION], mediaOrigin = "https://api.nexmo.com",
 } = {}) {
   const plan = typeof scenario === "string" ? loadScenario(scenario) : scenario;
   const phoneUuids = destinations.map(() => newLegId());

@@ -7,6 +7,7 @@ import path from "node:path";
 import { Miniflare, Log, LogLevel } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { testKeys } from "./keys.mjs";
+import { vonageApi } from "./vonage-api.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
@@ -49,8 +50,11 @@ export function defaultVars() {
     DESTINATION_PHONE_NUMBER: DESTINATION,
     OPS_TOKEN,
     // Most tests post unsigned webhooks on purpose; the signed path has its
-    // own workers (VONAGE_SIGNATURE_SECRET), and one test leaves this out.
+    // own workers (VONAGE_SIGNATURE_SECRET), and the unsigned refusals too.
     ALLOW_UNSIGNED_WEBHOOKS: "true",
+    // Most tests place their calls as one test client, each call left
+    // connected; the cap of one live call per client has tests of its own.
+    MAX_LIVE_CALLS_PER_CLIENT: "100",
   };
 }
 
@@ -70,6 +74,9 @@ export function capturedLogs() {
  *   KV namespace (a test double that can fail), bound as CALL_EVENTS.
  * options.maxRetries: the call-events consumer's max_retries (default
  *   wrangler.toml's), to reach the dead-letter queue in a test's time.
+ * Each worker gets Vonage's REST APIs on a local port of its own
+ * (helpers/vonage-api.mjs: a user per call, recordings) as VONAGE_API_URL,
+ * unless options.vars sets VONAGE_API_URL; it is `w.vonage`.
  */
 export async function startWorker(options = {}) {
   if (!existsSync(scriptPath)) {
@@ -77,7 +84,8 @@ export async function startWorker(options = {}) {
   }
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, options.env);
   const config = unstable_readConfig({ config: configPath, env: options.env });
-  const bindings = { ...config.vars, ...defaultVars(), ...(options.vars ?? {}) };
+  const vonage = options.vars && "VONAGE_API_URL" in options.vars ? null : await vonageApi({ applicationId: APP_ID });
+  const bindings = { ...config.vars, ...defaultVars(), ...(vonage ? { VONAGE_API_URL: vonage.origin } : {}), ...(options.vars ?? {}) };
   for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
 
   const logs = [];
@@ -131,6 +139,7 @@ export async function startWorker(options = {}) {
     mf,
     kv,
     logs,
+    vonage,
     /** fetch against the worker; every response body is checked for secrets. */
     async fetch(p, init) {
       const res = await fetch(url + p, init);
@@ -157,6 +166,7 @@ export async function startWorker(options = {}) {
     },
     async dispose() {
       await mf.dispose();
+      await vonage?.close();
       const found = this.leaks();
       if (found.length) throw new Error(`a secret appeared in: ${found.join("; ")}`);
     },

@@ -17,13 +17,14 @@ const seedNcco = () => [
   { action: "talk", text: GREETING },
   {
     action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: DESTINATION }],
-    eventType: "synchronous", timeout: 20, eventUrl: [`${w.url}/webhooks/event?ring=0`],
+    eventType: "synchronous", timeout: 20, limit: 3600, machineDetection: "continue", eventUrl: [`${w.url}/webhooks/event?ring=0`],
   },
 ];
 
 let w;
 before(async () => {
-  w = await startWorker();
+  // /auth/:user (the seed's path) needs its allow-list.
+  w = await startWorker({ vars: { CLIENT_USERS: "supportuser" } });
 });
 after(() => w?.dispose());
 
@@ -59,32 +60,40 @@ describe("/auth", () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
     const body = await json(res);
-    assert.deepEqual(Object.keys(body).sort(), ["expires_at", "ticket", "token", "user"]);
-    assert.equal(body.user, "supportuser");
+    // `renew`: the call's renewal ticket (see boundary.test.mjs).
+    assert.deepEqual(Object.keys(body).sort(), ["expires_at", "renew", "ticket", "token", "user"]);
+    // A Vonage user of its own for this call, made through the Users API
+    // with the application's JWT, deleted by Vonage once empty (ttl).
+    assert.match(body.user, /^visitor-[0-9a-f]{32}$/);
+    const made = w.vonage.users.find((u) => u.name === body.user);
+    assert.ok(made, "created through the Users API");
+    assert.equal(made.properties.ttl, 900);
+    assert.equal(w.vonage.seen.find((s) => s.path === "/v1/users" && s.method === "POST").problem, null, "with a valid application JWT");
     assert.deepEqual(decodeProtectedHeader(body.token), { alg: "RS256", typ: "JWT" });
     const { payload } = await jwtVerify(body.token, testKeys().publicKey, { algorithms: ["RS256"] });
     assert.deepEqual(Object.keys(payload).sort(), ["acl", "application_id", "exp", "iat", "jti", "sub"]);
     assert.equal(payload.application_id, APP_ID);
-    assert.equal(payload.sub, "supportuser");
+    assert.equal(payload.sub, body.user);
     assert.ok(payload.iat >= before - 1 && payload.iat <= before + 5);
     assert.equal(payload.exp, payload.iat + 900);
     assert.equal(body.expires_at, payload.exp);
     assert.match(payload.jti, /^[0-9a-f]{32}$/);
     // Least privilege: what a web in-app voice call needs, nothing more.
-    assert.deepEqual(Object.keys(payload.acl.paths), ["/*/sessions/**", "/*/knocking/**", "/*/conversations/**", "/*/legs/**"]);
+    assert.deepEqual(Object.keys(payload.acl.paths), ["/*/sessions/**", "/*/knocking/**", "/*/conversations/**", "/*/legs/**", "/*/rtc/**"]);
     for (const never of ["applications", "push", "devices", "users"]) {
       assert.ok(!JSON.stringify(payload.acl).includes(never), never);
     }
     // The call ticket: an HS256 JWT for this user, valid for two minutes.
     const ticket = JSON.parse(Buffer.from(body.ticket.split(".")[1], "base64url"));
-    assert.equal(ticket.sub, "supportuser");
+    assert.equal(ticket.sub, body.user, "bound to the call's user");
     assert.equal(ticket.tok, payload.jti, "bound to the token it came with");
     assert.equal(ticket.exp - ticket.iat, 120);
   });
 
-  test("every token is fresh", async () => {
+  test("every token is fresh, for a user of its own", async () => {
     const [a, b] = await Promise.all([w.fetch("/auth").then(json), w.fetch("/auth").then(json)]);
     assert.notEqual(a.token, b.token);
+    assert.notEqual(a.user, b.user);
   });
 
   test("/auth/:user works for allow-listed users only", async () => {
@@ -98,11 +107,13 @@ describe("/auth", () => {
 });
 
 describe("/webhooks/answer", () => {
-  const ticket = async () => (await w.fetch("/auth").then(json)).ticket;
+  /** A ticket and its user, as the page has them when it places a call. */
+  const auth = async () => w.fetch("/auth").then(json);
   const leg = () => crypto.randomUUID();
 
   test("GET with a call ticket returns the seed's NCCO", async () => {
-    const q = new URLSearchParams({ to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: JSON.stringify({ ticket: await ticket() }) });
+    const { ticket, user } = await auth();
+    const q = new URLSearchParams({ to: SUPPORT, from_user: user, endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: JSON.stringify({ ticket }) });
     const res = await w.fetch(`/webhooks/answer?${q}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
@@ -110,10 +121,11 @@ describe("/webhooks/answer", () => {
   });
 
   test("POST with a call ticket returns the seed's NCCO", async () => {
+    const { ticket, user } = await auth();
     const res = await w.fetch("/webhooks/answer", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: SUPPORT, from_user: "supportuser", endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: { ticket: await ticket() } }),
+      body: JSON.stringify({ to: SUPPORT, from_user: user, endpoint_type: "app", uuid: leg(), conversation_uuid: CONV, custom_data: { ticket } }),
     });
     assert.equal(res.status, 200);
     assert.deepEqual(await json(res), seedNcco());
@@ -129,7 +141,8 @@ describe("/webhooks/answer", () => {
 
   test("the answer is recorded as an `answered` entry in the log", async () => {
     const conv = "CON-00000000-0000-4000-8000-00000000a0a0";
-    const q = new URLSearchParams({ uuid: leg(), conversation_uuid: conv, from_user: "supportuser", custom_data: JSON.stringify({ ticket: await ticket() }) });
+    const { ticket, user } = await auth();
+    const q = new URLSearchParams({ uuid: leg(), conversation_uuid: conv, from_user: user, custom_data: JSON.stringify({ ticket }) });
     await w.fetch(`/webhooks/answer?${q}`);
     const keys = await eventually(async () => (await w.keys(`event/${conv}/`)).length && w.keys(`event/${conv}/`));
     assert.equal(keys.length, 1);
@@ -221,20 +234,47 @@ describe("routing", () => {
   });
 });
 
-describe("unsigned is loud", () => {
-  test("without VONAGE_SIGNATURE_SECRET or ALLOW_UNSIGNED_WEBHOOKS=true: degraded, says why, and warns", async () => {
-    const loose = await startWorker({ vars: { ALLOW_UNSIGNED_WEBHOOKS: undefined } });
+describe("nothing unsigned is taken unless a person chose so", () => {
+  test("without VONAGE_SIGNATURE_SECRET or ALLOW_UNSIGNED_WEBHOOKS=true: events and recordings 401, the answer apologises, nothing stored, the guard untouched", async () => {
+    const strict = await startWorker({ vars: { ALLOW_UNSIGNED_WEBHOOKS: undefined, MAX_LIVE_CALLS_PER_CLIENT: "1" } });
     try {
-      const pub = await loose.fetch("/healthz");
+      const pub = await strict.fetch("/healthz");
       assert.equal(pub.status, 503);
       assert.deepEqual(await json(pub), { status: "degraded" });
-      const detail = await loose.fetch("/healthz", { headers: opsAuth }).then(json);
+      const detail = await strict.fetch("/healthz", { headers: opsAuth }).then(json);
       const problem = detail.problems.find((p) => p.variable === "VONAGE_SIGNATURE_SECRET");
-      assert.match(problem.problem, /anyone can post events/);
+      assert.match(problem.problem, /webhooks are refused/);
       assert.match(problem.problem, /ALLOW_UNSIGNED_WEBHOOKS=true/);
-      assert.ok(loose.logs.some((l) => /signature checking is OFF/.test(l)), loose.logs.join("\n"));
+      assert.ok(strict.logs.some((l) => /webhooks are refused/.test(l)), strict.logs.join("\n"));
+
+      const event = JSON.stringify({ uuid: LEG, conversation_uuid: CONV, status: "completed", direction: "inbound", timestamp: new Date().toISOString() });
+      for (const path of ["/webhooks/event", "/webhooks/recording"]) {
+        const res = await strict.fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: event });
+        assert.equal(res.status, 401, path);
+        const body = await json(res);
+        assert.equal(body.error.code, "signature_required");
+        assert.match(body.error.message, /VONAGE_SIGNATURE_SECRET/);
+      }
+      const get = await strict.fetch(`/webhooks/event?${new URLSearchParams({ uuid: LEG, status: "ringing" })}`);
+      assert.equal(get.status, 401);
+      // The answer webhook: a caller may be waiting, so an NCCO, but one
+      // that dials no one, even with a valid ticket.
+      const visitor = { "cf-connecting-ip": "203.0.113.77" };
+      const { ticket, user } = await strict.fetch("/auth", { headers: visitor }).then(json);
+      const q = new URLSearchParams({ to: SUPPORT, from_user: user, endpoint_type: "app", uuid: crypto.randomUUID(), conversation_uuid: CONV, custom_data: JSON.stringify({ ticket }) });
+      const answer = await strict.fetch(`/webhooks/answer?${q}`);
+      assert.equal(answer.status, 200);
+      const ncco = await json(answer);
+      assert.deepEqual(ncco.map((a) => a.action), ["talk"]);
+      assert.match(ncco[0].text, /cannot connect your call/);
+      await new Promise((r) => setTimeout(r, 1500)); // past the queue's batch timeout
+      assert.deepEqual(await strict.keys("event/"), [], "nothing stored");
+      // The guard never admitted the call: its client, allowed one live
+      // call, still gets a token for another.
+      assert.equal((await strict.fetch("/auth", { headers: visitor })).status, 200);
+      assert.ok(strict.logs.some((l) => /apologising to the caller: unsigned/.test(l)), strict.logs.join("\n"));
     } finally {
-      await loose.dispose();
+      await strict.dispose();
     }
   });
 });

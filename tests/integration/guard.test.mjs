@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { startWorker, eventually } from "../helpers/worker.mjs";
 import { makeTicket } from "../helpers/tickets.mjs";
-import { answerCall, ticketFrom } from "../helpers/calls.mjs";
+import { answerCall, ticketFrom, visitorIp } from "../helpers/calls.mjs";
 
 const connects = (ncco) => ncco.some((a) => a.action === "connect");
 
@@ -45,20 +45,46 @@ describe("tickets", () => {
     assert.ok(answers.every((a) => connects(a.ncco)), "every retry connects");
   });
 
-  for (const [name, make, reason] of [
-    ["no ticket", async () => undefined, "ticket_missing"],
-    ["a forged ticket (another key)", () => makeTicket({ key: new Uint8Array(32).fill(7) }), "ticket_forged"],
-    ["an expired ticket", () => makeTicket({ iat: Math.floor(Date.now() / 1000) - 121 }), "ticket_expired"],
-    ["another user's ticket", () => makeTicket({ sub: "mallory" }), "ticket_other_caller"],
-    ["a ticket that is not a JWT", async () => "not-a-ticket", "ticket_malformed"],
+  test("calls without a valid ticket connect no one; a visitor's first of the hour is logged, the rest only counted, and the third keeps it from /auth", async () => {
+    const ip = "198.19.0.1";
+    const { user } = await (await w.fetch("/auth", { headers: { "cf-connecting-ip": ip } })).json();
+    const attempts = [
+      ["no ticket", undefined, "ticket_missing"],
+      ["a forged ticket (another key)", await makeTicket({ sub: user, key: new Uint8Array(32).fill(7) })],
+      ["an expired ticket", await makeTicket({ sub: user, iat: Math.floor(Date.now() / 1000) - 121 })],
+    ];
+    const conversations = [];
+    for (const [name, ticket] of attempts) {
+      const { ncco, conversation } = await answerCall(w, { ticket, user });
+      assert.ok(!connects(ncco), `${name}: ${JSON.stringify(ncco)}`);
+      assert.match(ncco[0].text, /cannot connect your call/);
+      conversations.push(conversation);
+    }
+    const entry = await answeredEntry(w, conversations[0]);
+    assert.equal(entry.status, "refused");
+    assert.equal(entry.raw.reason, "ticket_missing");
+    await new Promise((r) => setTimeout(r, 1500)); // past the queue's batch timeout
+    for (const conversation of conversations.slice(1)) {
+      assert.deepEqual(await w.keys(`event/${conversation}/`), [], "counted in the guard, not logged again");
+    }
+    const refused = await w.fetch("/auth", { headers: { "cf-connecting-ip": ip } });
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get("retry-after")) > 3500);
+    const body = await refused.json();
+    assert.equal(body.error.code, "calls_refused");
+    assert.match(body.error.message, /without a valid call ticket/);
+    assert.equal((await w.fetch("/auth", { headers: { "cf-connecting-ip": "198.19.0.2" } })).status, 200, "another visitor is served");
+  });
+
+  for (const [name, make] of [
+    ["another user's ticket", (user) => makeTicket({ sub: `${user}-not` })],
+    ["a ticket that is not a JWT", async () => "not-a-ticket"],
   ]) {
-    test(`${name} connects no one, and the refusal is logged`, async () => {
-      const { ncco, conversation } = await answerCall(w, { ticket: await make() });
+    test(`${name} connects no one`, async () => {
+      const { user } = await (await w.fetch("/auth", { headers: { "cf-connecting-ip": visitorIp() } })).json();
+      const { ncco } = await answerCall(w, { ticket: await make(user), user });
       assert.ok(!connects(ncco), JSON.stringify(ncco));
       assert.match(ncco[0].text, /cannot connect your call/);
-      const entry = await answeredEntry(w, conversation);
-      assert.equal(entry.status, "refused");
-      assert.equal(entry.raw.reason, reason);
     });
   }
 
@@ -92,18 +118,61 @@ describe("caps", () => {
     }
   });
 
-  test("at most MAX_CALLS_PER_CLIENT_HOUR per client, an IPv6 client counted by /64", async () => {
+  test("at most MAX_CALLS_PER_CLIENT_HOUR per client, an IPv6 client counted by /64, then no more tokens", async () => {
     const w = await startWorker({ vars: { MAX_CONCURRENT_CALLS: "100", MAX_CALLS_PER_CLIENT_HOUR: "2" } });
     try {
-      const a1 = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:2::1" }) });
-      const a2 = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:2::ffff" }) });
-      const a3 = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:2:aaaa:bbbb:cccc:dddd" }) });
+      // Three tickets asked for up front, before any call counts.
+      const t1 = await ticketFrom(w, { ip: "2001:db8:1:2::1" });
+      const t2 = await ticketFrom(w, { ip: "2001:db8:1:2::ffff" });
+      const t3 = await ticketFrom(w, { ip: "2001:db8:1:2:aaaa:bbbb:cccc:dddd" });
+      const a1 = await answerCall(w, { ticket: t1 });
+      const a2 = await answerCall(w, { ticket: t2 });
+      const a3 = await answerCall(w, { ticket: t3 });
       const other = await answerCall(w, { ticket: await ticketFrom(w, { ip: "2001:db8:1:3::1" }) });
       assert.ok(connects(a1.ncco) && connects(a2.ncco), "two calls in the hour");
       assert.ok(!connects(a3.ncco), "the third from the same /64 is refused");
       assert.match(a3.ncco[0].text, /all our lines are busy/);
       assert.equal((await answeredEntry(w, a3.conversation)).raw.reason, "client_limit");
       assert.ok(connects(other.ncco), "another /64 is another client");
+      const refused = await w.fetch("/auth", { headers: { "cf-connecting-ip": "2001:db8:1:2::42" } });
+      assert.equal(refused.status, 429, "no token for a client out of its allowance");
+      assert.equal((await refused.json()).error.code, "calls_refused");
+      assert.ok(Number(refused.headers.get("retry-after")) > 3500);
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  test("one live call per client (MAX_LIVE_CALLS_PER_CLIENT): no token for another until it ends", async () => {
+    const w = await startWorker({ vars: { MAX_LIVE_CALLS_PER_CLIENT: "1" } });
+    try {
+      const ip = "2001:db8:9:9::1";
+      const early = await ticketFrom(w, { ip });
+      const first = await answerCall(w, { ticket: await ticketFrom(w, { ip }) });
+      assert.ok(connects(first.ncco));
+      const busy = await w.fetch("/auth", { headers: { "cf-connecting-ip": "2001:db8:9:9::2" } });
+      assert.equal(busy.status, 429);
+      const body = await busy.json();
+      assert.equal(body.error.code, "calls_refused");
+      assert.match(body.error.message, /already on a call/);
+      assert.equal(busy.headers.get("retry-after"), "30");
+      // A ticket taken before the call began is refused at the answer too.
+      const second = await answerCall(w, { ticket: early });
+      assert.ok(!connects(second.ncco));
+      assert.equal((await answeredEntry(w, second.conversation)).raw.reason, "client_on_call");
+      const completed = { uuid: first.leg, conversation_uuid: first.conversation, status: "completed", direction: "inbound", timestamp: new Date().toISOString() };
+      assert.equal((await w.fetch("/webhooks/event", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(completed) })).status, 200);
+      await eventually(async () => (await w.fetch("/auth", { headers: { "cf-connecting-ip": ip } })).status === 200, { every: 200, what: "a token once the call ended" });
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  test("every connect carries limit = MAX_CALL_MINUTES × 60, so the call really ends when its line is freed", async () => {
+    const w = await startWorker({ vars: { MAX_CALL_MINUTES: "7" } });
+    try {
+      const { ncco } = await answerCall(w, { ticket: await ticketFrom(w) });
+      assert.equal(ncco[1].limit, 420);
     } finally {
       await w.dispose();
     }

@@ -12,7 +12,7 @@ const JSON_CT = { "content-type": "application/json" };
 let w;
 before(async () => {
   // Many calls from one test client: caps high enough for all of them.
-  w = await startWorker({ vars: { MAX_CALLS_PER_CLIENT_HOUR: "1000", MAX_CONCURRENT_CALLS: "1000" } });
+  w = await startWorker({ vars: { MAX_CALLS_PER_CLIENT_HOUR: "1000", MAX_CONCURRENT_CALLS: "1000", MAX_LIVE_CALLS_PER_CLIENT: "100" } });
 });
 after(() => w?.dispose());
 
@@ -41,8 +41,8 @@ describe("each scenario's events", () => {
   // are played by the simulator and tests/integration/guard.test.mjs.
   for (const name of scenarioNames().filter((n) => !loadScenario(n).requires?.length && !loadScenario(n).ticket)) {
     test(`${name}: every event 200, filed under its conversation, ops show the outcome and the caller`, async () => {
-      const { ticket } = await (await w.fetch("/auth")).json();
-      const call = newCall({ scenario: name, start: Date.now() + 500, context: { ticket } }); // events follow the answer, as in a real call
+      const { ticket, user } = await (await w.fetch("/auth")).json();
+      const call = newCall({ scenario: name, start: Date.now() + 500, user, context: { ticket } }); // events follow the answer, as in a real call
       // The answer webhook as Vonage requests it for an in-app call: from_user, no from.
       const answer = await w.fetch(`/webhooks/answer?${new URLSearchParams(call.answer)}`);
       assert.equal(answer.status, 200);

@@ -16,6 +16,7 @@ use edge_click_to_call::error::AppError;
 use edge_click_to_call::visitor::auth::{self, AuthSettings};
 use edge_click_to_call::vonage::jwt::Signer;
 use edge_click_to_call::vonage::private_key::PrivateKey;
+use edge_click_to_call::vonage::user::UserName;
 use jwt_compact::alg::{Rsa, RsaPrivateKey};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use rsa::pkcs8::DecodePrivateKey;
@@ -59,9 +60,9 @@ fn text(status: u16, body: &str) -> Response {
 async fn mint(settings: &AuthSettings, strategy: &str, n: u32) -> Result<String, AppError> {
     let now = worker::Date::now().as_millis() / 1000;
     let mut last = String::new();
+    let user = &UserName::parse("benchuser").expect("a valid user name");
     for i in 0..n {
         let jti = [i as u8; 16];
-        let user = &settings.default_user;
         let minted = match strategy {
             "rust" => {
                 let signer = RustSigner {

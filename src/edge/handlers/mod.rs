@@ -17,6 +17,7 @@ use crate::calllog::store;
 use crate::config::Config;
 use crate::error::{AppError, ConfigError};
 use crate::routes::{self, Method, Route};
+use crate::shared::client::ClientKey;
 
 use super::http::{self, RequestUrl, header};
 use super::js;
@@ -28,7 +29,7 @@ use ops::{
     ops_recording,
 };
 use visitor::{auth, auth_preflight, callbacks, page, page_config};
-use webhooks::{answer, event};
+use webhooks::{answer, event, fallback, rtc};
 /// The rate-limiting bindings (`[[ratelimits]]` in wrangler.toml): tokens
 /// from `/auth`, and callback requests.
 pub(super) const AUTH_RATE_LIMITER: &str = "AUTH_RATE_LIMITER";
@@ -90,6 +91,8 @@ pub async fn handle_later(
         Route::Event | Route::Recording => {
             boxed(event(&req, method, &url, &config, &env, &ctx)).await
         }
+        Route::Fallback => boxed(fallback(&req, method, &url, &config, env)).await,
+        Route::Rtc => boxed(rtc(&req, &url, &config, &env)).await,
         Route::Callbacks => boxed(callbacks(&req, &url, &config, &env)).await,
         Route::OpsCallbacks => boxed(ops_callbacks(&req, &config, &env)).await,
         Route::OpsCallbackDone { id } => boxed(ops_callback_done(&req, &config, &env, &id)).await,
@@ -135,8 +138,11 @@ pub(super) async fn rate_limit(req: &Request, env: &Env, binding: &str) -> Resul
     let Some(limiter) = env.binding(binding) else {
         return Ok(());
     };
-    let client = header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
-    let key = js::record(&[("key", client.into())]);
+    // Keyed like the call guard counts clients: an IPv4 address, or an IPv6
+    // address's /64 (one subscriber's), so rotating addresses within a
+    // prefix buys no more requests.
+    let client = ClientKey::of_ip(header(req, "CF-Connecting-IP").as_deref());
+    let key = js::record(&[("key", client.0.into())]);
     match js::call_await(&limiter, "limit", &[key.into()]).await {
         Ok(outcome) if js::get(&outcome, "success").is_some_and(|s| s.is_falsy()) => {
             Err(AppError::RateLimited {

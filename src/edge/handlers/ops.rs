@@ -10,13 +10,12 @@ use crate::error::AppError;
 use crate::health;
 use crate::ops::{self, calls, recording};
 use crate::visitor::callback;
-use crate::vonage::jwt;
 use crate::vonage::media::UrlParts;
 
 use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
 use super::super::kv::{CallEventsQueue, Kv};
-use super::super::signer::WebCryptoSigner;
+use super::super::vonage_api;
 use super::{AUTH_RATE_LIMITER, log_store, now_ms, read_failed, settings};
 
 /// `Authorization: Bearer <OPS_TOKEN>`, or 404 / 401 (see `ops::authorize`).
@@ -110,13 +109,8 @@ pub(super) async fn ops_recording(
         return Err(e);
     }
     let href = url.map(|u| u.href()).unwrap_or_default();
-    let mut jti = [0u8; 16];
-    getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
-    let signer = WebCryptoSigner {
-        key: &settings.private_key,
-    };
-    let jwt = jwt::mint_application_token(&settings.application_id, now_ms() / 1000, jti, &signer)
-        .await?;
+    let jwt =
+        vonage_api::application_token(&settings.application_id, &settings.private_key).await?;
     http::stream_from(&href, &format!("Bearer {jwt}")).await
 }
 

@@ -5,20 +5,26 @@ use super::super::runtime::{Env, console_error};
 use serde::Serialize;
 use web_sys::{Request, Response};
 
+use crate::call::guard::{IssueRequest, Issued};
 use crate::call::ticket;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::shared::bearer::{self, Bearer};
 use crate::shared::client::ClientKey;
+use crate::shared::join::join;
 use crate::shared::origin::Origin;
-use crate::visitor::auth;
+use crate::visitor::auth::{self, AuthSettings, Users, Who};
 use crate::visitor::callback::{self, Callback};
 use crate::visitor::page;
 use crate::visitor::same_site::{self, RequestSite};
 use crate::vonage::user::UserName;
+use crate::vonage::users;
 
 use super::super::assets;
+use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
 use super::super::signer::WebCryptoSigner;
+use super::super::vonage_api;
 use super::super::zone::IntlZones;
 use super::{AUTH_RATE_LIMITER, CALLBACK_RATE_LIMITER, log_store, now_ms, rate_limit, settings};
 
@@ -63,7 +69,10 @@ pub(super) fn auth_preflight(req: &Request, url: &RequestUrl, config: &Config) -
             &[
                 ("Access-Control-Allow-Origin", origin.to_owned()),
                 ("Access-Control-Allow-Methods", "GET".into()),
-                ("Access-Control-Allow-Headers", "Accept".into()),
+                (
+                    "Access-Control-Allow-Headers",
+                    "Accept, Authorization".into(),
+                ),
                 ("Access-Control-Max-Age", "600".into()),
                 ("Vary", "Origin".into()),
             ],
@@ -95,25 +104,59 @@ pub(super) async fn auth(
 ) -> Result<Response, AppError> {
     let settings = settings(&config.auth)?;
     same_site(req, url, &settings.allowed_origins)?;
+    if let Bearer::Token(renewal) = bearer::parse(header(req, "Authorization").as_deref()) {
+        return renew(req, url, settings, env, renewal).await;
+    }
     if requested.is_some_and(|name| UserName::parse(name).is_none()) {
         return Err(AppError::BadRequest(format!(
             "a user name is {}",
             UserName::FORM
         )));
     }
-    let user = auth::select_user(settings, requested)?;
+    let who = auth::select_user(settings, requested)?;
     rate_limit(req, env, AUTH_RATE_LIMITER).await?;
-
-    let mut jti = [0u8; 16];
-    getrandom::getrandom(&mut jti).map_err(|_| AppError::Signing)?;
-    let signer = WebCryptoSigner {
-        key: &settings.private_key,
-    };
-    let now = now_ms() / 1000;
-    let minted = auth::mint_client_token(settings, user, now, jti, &signer).await?;
-    let mut ticket_jti = [0u8; 16];
-    getrandom::getrandom(&mut ticket_jti).map_err(|_| AppError::Signing)?;
     let client = ClientKey::of_ip(header(req, "CF-Connecting-IP").as_deref());
+    let now = now_ms() / 1000;
+    let (user, to_create) = match who {
+        Who::Existing(user) => (user.clone(), None),
+        Who::New => {
+            let (user, body) = users::new_user(random()?, settings.ttl_seconds);
+            (user, Some(body))
+        }
+    };
+    // The guard, then the user: a client the guard turns away costs no
+    // Users API call. The guard remembers the user as long as it may hold a
+    // token (renewals included), to count its calls without a ticket.
+    let renewable = ticket::TICKET_TTL_SECONDS + u64::from(settings.limits.call_seconds());
+    let asked = IssueRequest {
+        client: client.clone(),
+        user: user.as_str().to_owned(),
+        until_ms: (now + settings.ttl_seconds.max(renewable)) * 1000,
+        limits: settings.limits,
+    };
+    let admitted = async {
+        match guard::issue(env.as_ref(), &asked).await {
+            Ok(Issued::Yes) => {}
+            Ok(Issued::Refused { why, retry_after }) => {
+                return Err(why.refused_at_auth(retry_after));
+            }
+            Err(e) => {
+                console_error!("/auth: the call guard is unavailable ({e})");
+                return Err(AppError::GuardUnavailable);
+            }
+        }
+        if let (Some(body), Users::PerCall { api }) = (&to_create, &settings.users) {
+            vonage_api::create_user(api, &settings.application_id, &settings.private_key, body)
+                .await
+                .inspect_err(|e| console_error!("/auth: {}", e.message()))?;
+        }
+        Ok(())
+    };
+    // The token is signed meanwhile: the click waits for the longer of the
+    // two, not for both (a refused client's token is thrown away).
+    let (admitted, minted) = join(admitted, mint(settings, &user)).await;
+    admitted?;
+    let minted = minted?;
     // `?lang=`: the page's language, carried by the ticket to the answer webhook.
     let pairs = url.query_pairs();
     let lang = pairs
@@ -127,10 +170,72 @@ pub(super) async fn auth(
         &client,
         lang,
         now,
-        ticket_jti,
+        random()?,
     );
-    // Across origins (an allowed site's own script), CORS echoes exactly
-    // that site; the answer varies with Origin either way.
+    // A call's own user gets its tokens renewed while the call lasts.
+    let renew = to_create.is_some().then(|| {
+        random().map(|jti| {
+            ticket::issue_renewal(
+                &settings.ticket_key,
+                &minted.user,
+                &client,
+                now,
+                renewable,
+                jti,
+            )
+        })
+    });
+    let headers = cors_headers(req, url, settings);
+    Ok(http::json_with(
+        200,
+        &minted.with_ticket(Some(ticket), renew.transpose()?),
+        &headers,
+    ))
+}
+
+/// `/auth` with a renewal ticket as its Bearer token: a new token for the
+/// call's own user, without a new user or a ticket.
+async fn renew(
+    req: &Request,
+    url: &RequestUrl,
+    settings: &AuthSettings,
+    env: &Env,
+    renewal: &str,
+) -> Result<Response, AppError> {
+    let user = ticket::renewal_user(&settings.ticket_key, renewal, now_ms() / 1000)
+        .ok()
+        .and_then(|user| UserName::parse(&user))
+        .ok_or(AppError::Unauthorized)?;
+    rate_limit(req, env, AUTH_RATE_LIMITER).await?;
+    let minted = mint(settings, &user).await?;
+    let headers = cors_headers(req, url, settings);
+    Ok(http::json_with(
+        200,
+        &minted.with_ticket(None, None),
+        &headers,
+    ))
+}
+
+fn random() -> Result<[u8; 16], AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|_| AppError::Signing)?;
+    Ok(bytes)
+}
+
+async fn mint(settings: &AuthSettings, user: &UserName) -> Result<auth::MintedToken, AppError> {
+    let signer = WebCryptoSigner {
+        key: &settings.private_key,
+    };
+    auth::mint_client_token(settings, user, now_ms() / 1000, random()?, &signer).await
+}
+
+/// Across origins (an allowed site's own script), CORS echoes exactly that
+/// site; the answer varies with Origin either way.
+fn cors_headers(
+    req: &Request,
+    url: &RequestUrl,
+    settings: &AuthSettings,
+) -> Vec<(&'static str, String)> {
     let mut headers = vec![("Vary", "Origin".to_owned())];
     if let Some(origin) = page::cors_origin(
         header(req, "Origin").as_deref(),
@@ -139,7 +244,7 @@ pub(super) async fn auth(
     ) {
         headers.push(("Access-Control-Allow-Origin", origin.to_owned()));
     }
-    Ok(http::json_with(200, &minted.with_ticket(ticket), &headers))
+    headers
 }
 
 #[derive(Serialize)]

@@ -1,45 +1,74 @@
-//! Vonage's callbacks: the answer webhook (the NCCO), call events (a
-//! ring-list leg's answered with the next NCCO) and recording events.
+//! Vonage's callbacks: the answer webhook (the NCCO) and its fallback, call
+//! events (a ring-list leg's answered with the next NCCO), recording events,
+//! and RTC events.
 
-use super::super::runtime::{Context, Env, console_error, console_warn};
 use serde::Serialize;
 use web_sys::{Request, Response};
 
 use crate::call::answer::{self, AnswerSettings, Decision, Hours};
-use crate::call::guard::line_freed_by;
+use crate::call::guard::{Struck, line_freed_by};
 use crate::call::ring;
 use crate::call::speech::Caller;
+use crate::call::ticket;
+use crate::calllog::LogRecord;
 use crate::calllog::store;
-use crate::calllog::{LogEntry, LogRecord};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::routes::Method;
 use crate::shared::origin::WorkerOrigin;
 use crate::vonage::answer_request::AnswerRequest;
-use crate::vonage::ncco::Ncco;
 use crate::vonage::signature::{self, MAX_BODY_BYTES, Payload, WebhookSettings};
 
 use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
 use super::super::kv::CallEventsQueue;
+use super::super::runtime::{self, Context, Env, console_error, console_warn};
 use super::super::speech;
 use super::super::zone::IntlZones;
 use super::{log_store, now_ms, settings};
 
-/// Checks Vonage's signature when a secret is configured.
-pub(super) fn verify_signature(
+/// Whether the request is Vonage's, as far as configuration can tell
+/// (`signature::check`).
+fn authentic(
     req: &Request,
     webhooks: &WebhookSettings,
     payload: &Payload<'_>,
 ) -> Result<(), AppError> {
-    match &webhooks.signature {
-        None => Ok(()),
-        Some(signature) => signature::verify(
-            signature,
-            header(req, "Authorization").as_deref(),
-            payload,
-            now_ms() / 1000,
-        ),
+    signature::check(
+        webhooks,
+        header(req, "Authorization").as_deref(),
+        payload,
+        now_ms() / 1000,
+    )
+}
+
+/// The answer request, checked: a bad signature is an error, an unsigned
+/// request that may not be taken is `Ok(None)`. An unreadable or oversized
+/// POST body still makes a request (a caller is waiting); only a signed
+/// deployment needs the exact bytes, and then the check fails on them.
+async fn answer_request(
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
+    webhooks: Result<&WebhookSettings, &crate::error::ConfigError>,
+) -> Result<(AnswerRequest, bool), AppError> {
+    let (request, payload_check) = if method == Method::Get {
+        let pairs = url.query_pairs();
+        let check = webhooks.map(|w| authentic(req, w, &Payload::Query(&pairs)));
+        let request =
+            AnswerRequest::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        (request, check)
+    } else {
+        let body = http::read_body(req, MAX_BODY_BYTES)
+            .await
+            .unwrap_or_default();
+        let check = webhooks.map(|w| authentic(req, w, &Payload::Body(&body)));
+        (AnswerRequest::from_json(&body), check)
+    };
+    match payload_check {
+        Ok(Err(AppError::SignatureRequired)) => Ok((request, false)),
+        Ok(Err(e)) => Err(e),
+        _ => Ok((request, true)),
     }
 }
 
@@ -54,34 +83,19 @@ pub(super) async fn answer(
     ctx: &Context,
 ) -> Result<Response, AppError> {
     let webhooks = config.webhooks.as_ref();
-    let request = if method == Method::Get {
-        let pairs = url.query_pairs();
-        if let Ok(webhooks) = webhooks {
-            verify_signature(req, webhooks, &Payload::Query(&pairs))?;
-        }
-        AnswerRequest::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    } else {
-        // An unreadable or oversized body still gets an NCCO; only a signed
-        // deployment needs the exact bytes, and then the check fails on them.
-        let body = http::read_body(req, MAX_BODY_BYTES)
-            .await
-            .unwrap_or_default();
-        if let Ok(webhooks) = webhooks {
-            verify_signature(req, webhooks, &Payload::Body(&body))?;
-        }
-        AnswerRequest::from_json(&body)
-    };
-
+    let (request, signed_or_allowed) = answer_request(req, method, url, webhooks).await?;
     // Without usable webhook settings the request cannot be verified: it
     // gets the apology, which dials no one and reveals nothing.
     let settings = webhooks.and(config.answer.as_ref());
-    let (decision, ticket_lang) = match settings {
-        Err(e) => (Decision::NotConfigured(e.clone()), None),
+    let (decision, ticket_lang, struck) = match settings {
+        _ if !signed_or_allowed => (Decision::Unsigned, None, None),
+        Err(e) => (Decision::NotConfigured(e.clone()), None, None),
         Ok(settings) => admit(&request, settings, &env).await,
     };
     // A refusal is a call's story, told in its log entry; only a service at
     // fault goes to the worker's log too.
-    if let Decision::NotConfigured(_) | Decision::GuardUnavailable = &decision {
+    if let Decision::NotConfigured(_) | Decision::GuardUnavailable | Decision::Unsigned = &decision
+    {
         console_error!(
             "answer webhook: apologising to the caller: {}",
             decision.reason().unwrap_or_default()
@@ -101,37 +115,44 @@ pub(super) async fn answer(
         lang: &lang,
     };
     let ncco = decision.ncco(settings.ok(), WorkerOrigin(url.origin()), &hours, caller);
-    if let Some(record) = LogRecord::of_answer(&request, &decision.answered(&hours), now_ms()) {
+    if decision.logged(struck)
+        && let Some(record) = LogRecord::of_answer(&request, &decision.answered(&hours), now_ms())
+    {
         // Recording the answer must neither delay nor fail it.
-        let store = log_store(config, &env);
-        ctx.wait_until(async move {
-            let queue = CallEventsQueue::bind(&env);
-            let logged = match store {
-                Ok(store) => store::append(&store, queue.as_ref(), &record, |w| {
-                    console_warn!("event log: {w}")
-                })
-                .await
-                .is_ok(),
-                Err(_) => false,
-            };
-            if !logged {
-                console_error!("answer webhook: the answered entry could not be logged");
-            }
-        });
+        let store = log_store(config, &env).ok();
+        ctx.wait_until(log_in_background(store, env, record, "the answered entry"));
     }
     Ok(http::json(200, &ncco))
 }
 
 /// Asks the call guard about a call whose ticket checks out (see
-/// `answer::guard_question`). Also the language the ticket carries.
-pub(super) async fn admit(
+/// `answer::guard_question`), or counts a call without one against its
+/// user's client. Also the language the ticket carries.
+async fn admit(
     request: &AnswerRequest,
     settings: &AnswerSettings,
     env: &Env,
-) -> (Decision, Option<String>) {
+) -> (Decision, Option<String>, Option<Struck>) {
     let (question, lang) = match answer::guard_question(request, settings, now_ms() / 1000) {
         Ok(asked) => asked,
-        Err(decision) => return (decision, None),
+        Err(decision) => {
+            let struck = match request.from_user.as_deref() {
+                Some(user) => guard::strike(env.as_ref(), user)
+                    .await
+                    .map_err(|e| {
+                        console_error!("answer webhook: the call guard is unavailable ({e})")
+                    })
+                    .ok(),
+                None => None,
+            };
+            if struck.is_some_and(|s| s.known && !s.first) {
+                console_warn!(
+                    "answer webhook: a call without a valid ticket ({}), not logged again",
+                    decision.reason().unwrap_or_default()
+                );
+            }
+            return (decision, None, struck);
+        }
     };
     let decision = match guard::admit(env.as_ref(), &question).await {
         Ok(admission) => Decision::from_admission(admission),
@@ -140,7 +161,53 @@ pub(super) async fn admit(
             Decision::GuardUnavailable
         }
     };
-    (decision, lang)
+    (decision, lang, None)
+}
+
+/// Vonage's `fallback_answer_url`: asked when the answer webhook failed or
+/// timed out. Voicemail (or the closed message), decided from configuration
+/// alone: no log, no queue, no call guard, so it answers when they cannot.
+pub(super) async fn fallback(
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
+    config: &Config,
+    env: Env,
+) -> Result<Response, AppError> {
+    let webhooks = config.webhooks.as_ref();
+    let (request, signed_or_allowed) = answer_request(req, method, url, webhooks).await?;
+    let settings = webhooks
+        .and(config.answer.as_ref())
+        .ok()
+        .filter(|_| signed_or_allowed);
+    if settings.is_none() {
+        console_error!("fallback webhook: apologising to the caller (unsigned or not configured)");
+    }
+    let hours = match settings {
+        Some(settings) => Hours::at(settings, &IntlZones, now_ms() as i64),
+        None => Hours::Open,
+    };
+    // The ticket's language when it checks out (its signature and life; the
+    // guard is not asked), else the context's.
+    let ticket_lang = settings.and_then(|s| {
+        let presented = request.context("ticket");
+        ticket::verify(
+            &s.ticket_key,
+            presented.as_deref(),
+            request.caller(),
+            now_ms() / 1000,
+        )
+        .ok()?
+        .lang
+    });
+    let lang = ticket_lang.unwrap_or_else(|| answer::language(&request));
+    let words = speech::load(&env, url.origin(), &lang).await;
+    let caller = Caller {
+        speech: &words,
+        lang: &lang,
+    };
+    let ncco = answer::fallback_ncco(settings, WorkerOrigin(url.origin()), &hours, caller);
+    Ok(http::json(200, &ncco))
 }
 
 #[derive(Serialize)]
@@ -150,8 +217,35 @@ struct Accepted<'a> {
     via: &'a str,
 }
 
-/// A Vonage event, POSTed as JSON or, with `event_method=GET`, as query
-/// parameters (stored as the JSON object of the query, in order).
+/// The event's body as the log keeps it: a POSTed JSON body, or with
+/// `event_method=GET` the JSON object of the query, in order. `signed`:
+/// whether Vonage's signature (or its explicit absence) is checked.
+async fn event_body(
+    req: &Request,
+    method: Method,
+    url: &RequestUrl,
+    webhooks: Option<&WebhookSettings>,
+) -> Result<Vec<u8>, AppError> {
+    if method == Method::Get {
+        let pairs = url.query_pairs();
+        if let Some(webhooks) = webhooks {
+            authentic(req, webhooks, &Payload::Query(&pairs))?;
+        }
+        return Ok(signature::query_json(&pairs).into_bytes());
+    }
+    let body = http::read_body(req, MAX_BODY_BYTES).await?;
+    http::require_json(req)?;
+    if let Some(webhooks) = webhooks {
+        authentic(req, webhooks, &Payload::Body(&body))?;
+    }
+    Ok(body)
+}
+
+/// A Vonage event (or recording event). Taken for good before it is
+/// answered (queue, else KV; neither: 503, so Vonage retries), except a
+/// ring-list leg that rang out: its answer is the next NCCO, given at once,
+/// and the event is logged after, with retries, so a slow or failing log
+/// never leaves the caller hanging.
 pub(super) async fn event(
     req: &Request,
     method: Method,
@@ -161,23 +255,8 @@ pub(super) async fn event(
     ctx: &Context,
 ) -> Result<Response, AppError> {
     let webhooks = settings(&config.webhooks)?;
-    let body = if method == Method::Get {
-        let pairs = url.query_pairs();
-        verify_signature(req, webhooks, &Payload::Query(&pairs))?;
-        signature::query_json(&pairs).into_bytes()
-    } else {
-        let body = http::read_body(req, MAX_BODY_BYTES).await?;
-        http::require_json(req)?;
-        verify_signature(req, webhooks, &Payload::Body(&body))?;
-        body
-    };
+    let body = event_body(req, method, url, Some(webhooks)).await?;
     let record = LogRecord::of_event(&body, now_ms())?;
-    let store = log_store(config, env)?;
-    let queue = CallEventsQueue::bind(env);
-    let via = store::append(&store, queue.as_ref(), &record, |w| {
-        console_error!("event log: {w}")
-    })
-    .await?;
     // A final event may free its call's line in the guard; should that
     // fail, the line frees itself after MAX_CALL_MINUTES.
     if let Some(leg) = line_freed_by(&record.entry).map(str::to_owned) {
@@ -188,11 +267,37 @@ pub(super) async fn event(
             }
         });
     }
-    // A ring-list leg's event (its connect is synchronous): when the number
-    // rang out, the answer is the NCCO that tries the next, or voicemail.
-    if let Some(next) = next_in_ring_list(url, config, env, &record.entry).await {
+    // A ring-list leg's event (its connect is synchronous).
+    let pairs = url.query_pairs();
+    if let Ok(settings) = config.answer.as_ref()
+        && let Some(rang_out) = ring::rang_out(
+            &record.entry.status,
+            record.entry.direction.as_deref(),
+            &pairs,
+            settings.skip_machines,
+        )
+    {
+        let words = speech::load(env, url.origin(), rang_out.lang).await;
+        let caller = Caller {
+            speech: &words,
+            lang: rang_out.lang,
+        };
+        let next = ring::after(settings, WorkerOrigin(url.origin()), rang_out.index, caller);
+        let store = log_store(config, env).ok();
+        ctx.wait_until(log_in_background(
+            store,
+            env.clone(),
+            record,
+            "a ring-list event",
+        ));
         return Ok(http::json(200, &next));
     }
+    let store = log_store(config, env)?;
+    let queue = CallEventsQueue::bind(env);
+    let via = store::append(&store, queue.as_ref(), &record, |w| {
+        console_error!("event log: {w}")
+    })
+    .await?;
     Ok(http::json(
         200,
         &Accepted {
@@ -203,24 +308,68 @@ pub(super) async fn event(
     ))
 }
 
-pub(super) async fn next_in_ring_list(
+/// An RTC (Conversation API) event. Vonage does not document these as
+/// signed, so they are taken unsigned, here and nowhere else, and only
+/// logged: they never free a line or move a ring list on.
+pub(super) async fn rtc(
+    req: &Request,
     url: &RequestUrl,
     config: &Config,
     env: &Env,
-    entry: &LogEntry,
-) -> Option<Ncco> {
-    let pairs = url.query_pairs();
-    let rang_out = ring::rang_out(&entry.status, entry.direction.as_deref(), &pairs)?;
-    let settings = config.answer.as_ref().ok()?;
-    let words = speech::load(env, url.origin(), rang_out.lang).await;
-    let caller = Caller {
-        speech: &words,
-        lang: rang_out.lang,
-    };
-    Some(ring::after(
-        settings,
-        WorkerOrigin(url.origin()),
-        rang_out.index,
-        caller,
+) -> Result<Response, AppError> {
+    let body = event_body(req, Method::Post, url, None).await?;
+    let record = LogRecord::of_event(&body, now_ms())?;
+    if !record.rtc {
+        return Err(AppError::InvalidEvent(
+            "not an RTC event (expected `type` and `conversation_id`, no `status`); call events go to /webhooks/event".into(),
+        ));
+    }
+    let store = log_store(config, env)?;
+    let queue = CallEventsQueue::bind(env);
+    let via = store::append(&store, queue.as_ref(), &record, |w| {
+        console_error!("event log: {w}")
+    })
+    .await?;
+    Ok(http::json(
+        200,
+        &Accepted {
+            accepted: true,
+            key: &record.key,
+            via: via.as_str(),
+        },
     ))
+}
+
+/// Delays between tries of a write made after the answer.
+const BACKGROUND_RETRIES_MS: [u32; 3] = [0, 500, 2_000];
+
+/// Writes a record after the answer went out (in `waitUntil`), trying again
+/// a little later when the queue and KV both fail; what still fails is said
+/// in the worker's log, naming what was lost.
+async fn log_in_background(
+    store: Option<super::super::kv::Kv>,
+    env: Env,
+    record: LogRecord,
+    what: &'static str,
+) {
+    let Some(store) = store else {
+        console_error!("event log: not configured; {what} was not logged");
+        return;
+    };
+    let queue = CallEventsQueue::bind(&env);
+    for delay in BACKGROUND_RETRIES_MS {
+        runtime::sleep(delay).await;
+        let logged = store::append(&store, queue.as_ref(), &record, |w| {
+            console_warn!("event log: {w}")
+        })
+        .await;
+        if logged.is_ok() {
+            return;
+        }
+    }
+    console_error!(
+        "event log: {what} could not be logged after {} tries (key {})",
+        BACKGROUND_RETRIES_MS.len(),
+        record.key
+    );
 }

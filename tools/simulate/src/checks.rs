@@ -16,12 +16,23 @@ use rsa::pkcs8::DecodePrivateKey;
 use serde_json::Value;
 
 use crate::Report;
+use crate::api::MadeUser;
 use crate::client::Client;
+use crate::play::Session;
 use crate::settings::Settings;
 
 /// Fetches `/auth` and checks the token as Vonage's Client SDK would need it.
-pub fn token(client: &Client, settings: &Settings, report: &mut Report) -> Result<(), String> {
+pub fn token(
+    client: &Client,
+    settings: &Settings,
+    session: &Session,
+    report: &mut Report,
+) -> Result<(), String> {
     println!("── /auth");
+    let made_before = session
+        .api
+        .as_ref()
+        .map_or(0, |api| api.users.lock().map(|u| u.len()).unwrap_or(0));
     let res = client.get("/auth", &[])?;
     if res.status != 200 {
         report.deviation(&format!("/auth answered {}: {}", res.status, res.body));
@@ -61,7 +72,53 @@ pub fn token(client: &Client, settings: &Settings, report: &mut Report) -> Resul
     );
     let problems = claim_problems(&claims, &token, settings);
     report.check("claims are the ones Vonage's Client SDK expects", &problems);
+    users_api(&token, settings, session, made_before, report);
     Ok(())
+}
+
+/// Without `CLIENT_USER`, `/auth` must have made a user of its own for the
+/// call through the Users API (here, the simulator's), one that Vonage
+/// deletes once empty (`properties.ttl`).
+fn users_api(
+    token: &TokenResponse,
+    settings: &Settings,
+    session: &Session,
+    made_before: usize,
+    report: &mut Report,
+) {
+    if settings.var(var::CLIENT_USER).is_some() {
+        report.ok(&format!(
+            "CLIENT_USER is set: every visitor shares {:?} (development only)",
+            token.user
+        ));
+        return;
+    }
+    let Some(api) = &session.api else {
+        println!(
+            "    (the Users API is Vonage's own here: the user it made is not visible to the simulator)"
+        );
+        return;
+    };
+    let made: Vec<MadeUser> = api
+        .users
+        .lock()
+        .map(|u| u[made_before..].to_vec())
+        .unwrap_or_default();
+    match made.as_slice() {
+        [user] if user.name == token.user && user.ttl.is_some() => report.ok(&format!(
+            "/auth created Vonage user {:?} for the call through the Users API (properties.ttl {} s)",
+            user.name,
+            user.ttl.unwrap_or_default()
+        )),
+        [user] => report.deviation(&format!(
+            "the Users API made {:?} (ttl {:?}), but the token is for {:?}",
+            user.name, user.ttl, token.user
+        )),
+        other => report.deviation(&format!(
+            "/auth should create exactly one user through the Users API; it created {}",
+            other.len()
+        )),
+    }
 }
 
 fn signature_verifies(token: &str, pem: &str) -> Result<bool, String> {
@@ -205,6 +262,8 @@ pub fn ncco(body: &str, settings: &Settings) -> Result<Checked, Vec<String>> {
                 endpoint,
                 event_type,
                 timeout,
+                limit,
+                machine_detection,
                 event_url,
             },
         ] => {
@@ -232,6 +291,17 @@ pub fn ncco(body: &str, settings: &Settings) -> Result<Checked, Vec<String>> {
             }
             if !timeout.is_some_and(|t| (5..=120).contains(&t)) {
                 problems.push("NCCO: connect.timeout must be set (RING_SECONDS)".into());
+            }
+            // Vonage ends a connected call at `limit` (default 7200 s); the
+            // call guard frees its line at MAX_CALL_MINUTES: the two agree.
+            if !limit.is_some_and(|l| l > 0 && l % 60 == 0 && l <= 1440 * 60) {
+                problems.push("NCCO: connect.limit must be MAX_CALL_MINUTES × 60 seconds".into());
+            }
+            if machine_detection
+                .as_deref()
+                .is_some_and(|m| m != "continue" && m != "hangup")
+            {
+                problems.push("NCCO: connect.machineDetection is continue or hangup".into());
             }
             let event_path = event_url
                 .as_deref()

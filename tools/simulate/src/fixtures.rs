@@ -22,6 +22,10 @@ pub struct Scenario {
     /// `GET` (Vonage's default for answer URLs) or `POST`.
     #[serde(default = "default_method")]
     pub answer_method: String,
+    /// Where Vonage asks for the NCCO: the answer webhook, or
+    /// `/webhooks/fallback` when the application's answer URL failed.
+    #[serde(default = "default_answer_path")]
+    pub answer_path: String,
     /// `POST` (Vonage's default for event URLs) or `GET`.
     #[serde(default = "default_event_method")]
     pub event_method: String,
@@ -42,6 +46,10 @@ pub struct Scenario {
 
 fn default_method() -> String {
     "GET".into()
+}
+
+fn default_answer_path() -> String {
+    "/webhooks/answer".into()
 }
 
 fn default_event_method() -> String {
@@ -77,6 +85,10 @@ pub struct ScenarioEvent {
     /// (`error`, `record`, `transfer`, an RTC event's type); else `status`.
     #[serde(default)]
     pub logged_as: Option<String>,
+    /// `rtc`: an RTC event, posted unsigned to `/webhooks/rtc` (the
+    /// application's RTC event URL), as Vonage does not sign them.
+    #[serde(default)]
+    pub to: Option<String>,
     /// Milliseconds after the previous event.
     #[serde(default)]
     pub after_ms: u64,

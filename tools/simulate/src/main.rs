@@ -19,9 +19,9 @@
 //! (tests/scenarios, tests/fixtures/call-legs.json); settings use the
 //! worker's own variable names.
 
+mod api;
 mod checks;
 mod client;
-mod files;
 mod fixtures;
 mod play;
 mod settings;
@@ -48,6 +48,10 @@ struct Args {
     /// List the scenarios and exit.
     #[arg(long)]
     list: bool,
+    /// Only serve Vonage's Users and media APIs on VONAGE_API_URL, until
+    /// interrupted: for pressing Call on the page of a local worker.
+    #[arg(long)]
+    serve: bool,
 }
 
 /// What was checked, printed as it happens.
@@ -109,11 +113,29 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut session = match play::Session::start(&settings) {
+        Ok(session) => session,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.serve {
+        if session.api.is_none() {
+            eprintln!(
+                "--serve needs VONAGE_API_URL to be an http origin on this machine (make dev writes http://127.0.0.1:8788)"
+            );
+            return ExitCode::from(2);
+        }
+        println!("serving until interrupted (Ctrl-C)");
+        loop {
+            std::thread::park();
+        }
+    }
     println!("edge click-to-call simulator → {}", settings.url);
     let client = client::Client::new(&settings.url);
     let mut report = Report::default();
-    let mut session = play::Session::default();
-    if let Err(e) = checks::token(&client, &settings, &mut report) {
+    if let Err(e) = checks::token(&client, &settings, &session, &mut report) {
         report.deviation(&e);
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use edge_click_to_call::config::var;
 use edge_click_to_call::ops::calls::{CallList, CallView};
-use edge_click_to_call::shared::time;
+use edge_click_to_call::shared::{paths, time};
 use edge_click_to_call::visitor::auth::TokenResponse;
 use edge_click_to_call::vonage::signature::Payload;
 use serde_json::{Map, Value, json};
 
 use crate::Report;
+use crate::api::{self, VONAGE_FILE, VonageApi};
 use crate::checks::{self, Next};
 use crate::client::{Client, Response};
-use crate::files::{self, FileServer};
 use crate::fixtures::{self, Body, CallIds, Expect, Scenario, ScenarioEvent};
 use crate::settings::Settings;
 use crate::vonage::{self, WRONG_SECRET};
@@ -24,27 +24,36 @@ pub enum Played {
     Skipped,
 }
 
-/// What outlives one scenario: Vonage's media API, once started.
+/// What outlives one scenario: Vonage's REST APIs, served on
+/// `VONAGE_API_URL` when it is this machine's.
 #[derive(Default)]
 pub struct Session {
-    files: Option<FileServer>,
+    pub api: Option<VonageApi>,
 }
 
 impl Session {
-    fn files(&mut self, settings: &Settings) -> Result<&FileServer, String> {
-        if self.files.is_none() {
-            let origin = settings
-                .var(var::SIMULATOR_ORIGIN)
-                .ok_or("SIMULATOR_ORIGIN is not set")?;
-            let pem = settings
-                .var(var::PRIVATE_KEY)
-                .ok_or("VONAGE_PRIVATE_KEY is not set")?;
-            let app = settings
-                .var(var::APPLICATION_ID)
-                .ok_or("VONAGE_APPLICATION_ID is not set")?;
-            self.files = Some(FileServer::start(origin, pem, app)?);
-        }
-        Ok(self.files.as_ref().expect("just started"))
+    /// Serves Vonage's APIs when `VONAGE_API_URL` is a local origin (the
+    /// development setup); against real Vonage there is nothing to serve.
+    pub fn start(settings: &Settings) -> Result<Self, String> {
+        let Some(origin) = settings.var(var::VONAGE_API_URL).filter(|o| api::local(o)) else {
+            return Ok(Self::default());
+        };
+        let pem = settings
+            .var(var::PRIVATE_KEY)
+            .ok_or("VONAGE_PRIVATE_KEY is not set")?;
+        let app = settings
+            .var(var::APPLICATION_ID)
+            .ok_or("VONAGE_APPLICATION_ID is not set")?;
+        println!("serving Vonage's Users and media APIs on {origin} (VONAGE_API_URL)");
+        Ok(Self {
+            api: Some(VonageApi::start(origin, pem, app)?),
+        })
+    }
+
+    fn api(&self) -> Result<&VonageApi, String> {
+        self.api
+            .as_ref()
+            .ok_or_else(|| "VONAGE_API_URL is not a local http origin the simulator serves".into())
     }
 }
 
@@ -57,18 +66,18 @@ pub fn scenario(
 ) -> Result<Played, String> {
     let scenario = Scenario::load(file)?;
     println!("── scenario {}: {}", scenario.name, scenario.description);
-    if let Some(missing) = unmet_requirement(client, &scenario, settings)? {
+    if let Some(missing) = unmet_requirement(client, &scenario, settings, session)? {
         println!("  - skipped: needs {missing}");
         return Ok(Played::Skipped);
     }
-    if scenario.expect.recording {
-        session.files(settings)?;
-    }
     // The context the page passes to `serverCall`: the call ticket `/auth`
     // handed out with its token.
-    let ticket = match scenario.ticket.as_str() {
-        "missing" => None,
-        _ => Some(fresh_ticket(client)?),
+    let (ticket, user) = match scenario.ticket.as_str() {
+        "missing" => (None, None),
+        _ => {
+            let (ticket, user) = fresh_ticket(client)?;
+            (Some(ticket), Some(user))
+        }
     };
     let context = match &ticket {
         Some(ticket) => json!({ "ticket": ticket }).to_string(),
@@ -79,9 +88,13 @@ pub fn scenario(
         conversation_uuid: format!("CON-{}", vonage::uuid()),
         app_uuid: vonage::uuid(),
         phone_uuids: destinations.iter().map(|_| vonage::uuid()).collect(),
-        user: settings
-            .var_or(var::CLIENT_USER, var::default::CLIENT_USER)
-            .to_owned(),
+        // The user the call's token was minted for (the one /auth made
+        // for it); a call with no ticket is placed as some visitor's.
+        user: user.unwrap_or_else(|| {
+            settings
+                .var_or(var::CLIENT_USER, "visitor-0123456789abcdef0123456789abcdef")
+                .to_owned()
+        }),
         support: settings
             .var_or(var::SUPPORT_NUMBER, "447700900000")
             .to_owned(),
@@ -89,7 +102,7 @@ pub fn scenario(
         custom_data: context,
         recording_uuid: vonage::uuid(),
         media_origin: settings
-            .var_or(var::SIMULATOR_ORIGIN, "https://api.nexmo.com")
+            .var_or(var::VONAGE_API_URL, "https://api.nexmo.com")
             .trim_end_matches('/')
             .to_owned(),
     };
@@ -117,10 +130,20 @@ pub fn scenario(
     }
     let next = answer(client, settings, &scenario, &ids, report)?;
     let accepted = send_events(client, settings, &scenario, &ids, next, report)?;
-    read_back(client, settings, &ids, &accepted, &scenario.expect, report)?;
+    // The fallback answer touches no log: only the events tell the call.
+    let answer_logged = scenario.answer_path != paths::FALLBACK_PATH;
+    let wanted = accepted.len() + usize::from(answer_logged);
+    read_back(
+        client,
+        settings,
+        &ids,
+        &accepted,
+        wanted,
+        &scenario.expect,
+        report,
+    )?;
     if scenario.expect.recording {
-        let files = session.files(settings)?;
-        play_recording(client, settings, &ids, files, report)?;
+        play_recording(client, settings, &ids, session.api()?, report)?;
     }
     if let Some(request) = &scenario.callback {
         callback(client, settings, request, report)?;
@@ -132,6 +155,7 @@ fn unmet_requirement(
     client: &Client,
     scenario: &Scenario,
     settings: &Settings,
+    session: &Session,
 ) -> Result<Option<&'static str>, String> {
     // A call that should be put through needs the line open.
     let implied = (scenario.expect.answer == "connect").then(|| "open".to_owned());
@@ -141,10 +165,10 @@ fn unmet_requirement(
                 .var(var::SIGNATURE_SECRET)
                 .is_none()
                 .then_some(var::SIGNATURE_SECRET),
-            "simulator_origin" => settings
-                .var(var::SIMULATOR_ORIGIN)
+            "vonage_api" => session
+                .api
                 .is_none()
-                .then_some(var::SIMULATOR_ORIGIN),
+                .then_some("VONAGE_API_URL on this machine (the simulator serves it)"),
             "ring_list" => (checks::destinations(settings).len() < 2)
                 .then_some("DESTINATION_PHONE_NUMBERS with two numbers or more"),
             "open" | "closed" => {
@@ -189,12 +213,14 @@ fn sign(
 /// `CF-Connecting-IP` (which Cloudflare's edge sets, and `wrangler dev` takes
 /// from the request) differs per call, so the caps on a client's calls apply
 /// to each simulated visitor, not to the simulator as a whole.
-fn fresh_ticket(client: &Client) -> Result<String, String> {
+/// A ticket from `/auth` as a new visitor gets one, and the user it is for.
+fn fresh_ticket(client: &Client) -> Result<(String, String), String> {
     let visitor = format!("198.51.100.{}", uuid::Uuid::new_v4().as_bytes()[0]);
     let res = client.get("/auth", &[("CF-Connecting-IP", visitor)])?;
     let token: TokenResponse = serde_json::from_str(&res.body)
         .map_err(|e| format!("/auth answered {}: {e}: {}", res.status, res.body))?;
-    Ok(token.ticket)
+    let ticket = token.ticket.ok_or("/auth answered no call ticket")?;
+    Ok((ticket, token.user))
 }
 
 /// The answer webhook, as Vonage requests it for `serverCall(context)`:
@@ -216,13 +242,16 @@ fn request_answer(
         let body = serde_json::to_vec(&body).unwrap_or_default();
         let mut headers = vec![("Content-Type", "application/json".to_owned())];
         headers.extend(sign(settings, &Payload::Body(&body), None));
-        client.post("/webhooks/answer", &headers, &body)
+        client.post(&scenario.answer_path, &headers, &body)
     } else {
         let query = query_pairs(&fields);
         let headers: Vec<_> = sign(settings, &Payload::Query(&query), None)
             .into_iter()
             .collect();
-        client.get(&format!("/webhooks/answer?{}", encode(&query)), &headers)
+        client.get(
+            &format!("{}?{}", scenario.answer_path, encode(&query)),
+            &headers,
+        )
     }
 }
 
@@ -299,6 +328,9 @@ fn encode(pairs: &[(String, String)]) -> String {
 /// `eventUrl`, a recording event to the record action's, the rest to the
 /// application's event URL.
 fn event_path(event: &ScenarioEvent, next: &Next, report: &mut Report) -> String {
+    if event.to.as_deref() == Some("rtc") {
+        return "/webhooks/rtc".into();
+    }
     match (event.leg.as_deref(), next) {
         (Some("phone"), Next::Ring { index, event_path }) if *index == event.ring => {
             event_path.clone()
@@ -426,7 +458,16 @@ fn send_events(
         }
     }
     if !accepted.is_empty() {
-        let signed = if settings.signing() { " (signed)" } else { "" };
+        let rtc = scenario
+            .events
+            .iter()
+            .filter(|e| e.to.as_deref() == Some("rtc"))
+            .count();
+        let signed = match (settings.signing(), rtc) {
+            (false, _) => String::new(),
+            (true, 0) => " (signed)".to_owned(),
+            (true, n) => format!(" (signed; {n} RTC events unsigned, to /webhooks/rtc)"),
+        };
         let how = if by_get { " as GET queries" } else { "" };
         report.ok(&format!("{} events accepted{how}{signed}", accepted.len()));
     }
@@ -439,7 +480,7 @@ fn play_recording(
     client: &Client,
     settings: &Settings,
     ids: &CallIds,
-    files: &FileServer,
+    files: &VonageApi,
     report: &mut Report,
 ) -> Result<(), String> {
     let token = settings.var(var::OPS_TOKEN).ok_or("OPS_TOKEN is not set")?;
@@ -465,12 +506,12 @@ fn play_recording(
             other.len()
         )),
     }
-    if res.status != 200 || res.body != files::VOICEMAIL {
+    if res.status != 200 || res.body != VONAGE_FILE {
         problems.push(format!(
             "{path}: {} with {} bytes, expected 200 with the {} bytes served",
             res.status,
             res.body.len(),
-            files::VOICEMAIL.len()
+            VONAGE_FILE.len()
         ));
     }
     if res.content_type.as_deref() != Some("audio/mpeg") {
@@ -546,6 +587,9 @@ fn event_signature(
     event: &ScenarioEvent,
     body: &[u8],
 ) -> Result<Option<(&'static str, String)>, String> {
+    if event.to.as_deref() == Some("rtc") {
+        return Ok(None); // Vonage does not sign RTC events.
+    }
     Ok(match event.signature.as_deref() {
         None => sign(settings, &Payload::Body(body), None),
         Some("missing") => None,
@@ -570,13 +614,15 @@ fn check_refusal(res: &Response, label: &str, status: u16, code: &str, report: &
     }
 }
 
-/// Waits (up to 15 s) for the call to hold the answer entry and every
-/// accepted event, prints it, and checks it against what was sent.
+/// Waits (up to 15 s) for the call to hold its `wanted` entries (the answer
+/// entry, if any, and every accepted event), prints it, and checks it
+/// against what was sent.
 fn read_back(
     client: &Client,
     settings: &Settings,
     ids: &CallIds,
     accepted: &[String],
+    wanted: usize,
     expect: &Expect,
     report: &mut Report,
 ) -> Result<(), String> {
@@ -586,7 +632,6 @@ fn read_back(
         return Ok(());
     };
     let headers = [("Authorization", format!("Bearer {token}"))];
-    let wanted = accepted.len() + 1; // + the answer webhook's entry
     let mut view: Option<CallView> = None;
     for _ in 0..150 {
         let res = client.get(&format!("/ops/calls/{conversation}"), &headers)?;
@@ -710,7 +755,7 @@ fn timeline_problems(
     let mut problems = Vec::new();
     if view.events.len() != wanted || logged != sent {
         problems.push(format!(
-            "ops: the log holds {} entries, expected {wanted} (answer + {} events)",
+            "ops: the log holds {} entries, expected {wanted} ({} events and the answer, if logged)",
             view.events.len(),
             accepted.len()
         ));

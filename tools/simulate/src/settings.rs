@@ -16,13 +16,14 @@ const READS: [&str; 9] = [
     var::DESTINATION_NUMBER,
     var::DESTINATION_NUMBERS,
     var::CLIENT_USER,
-    var::SIMULATOR_ORIGIN,
+    var::VONAGE_API_URL,
 ];
 
 pub const HELP: &str = "Settings come from .dev.vars, then the environment, by the worker's names: \
 VONAGE_PRIVATE_KEY, VONAGE_APPLICATION_ID, OPS_TOKEN, VONAGE_SIGNATURE_SECRET, \
-SUPPORT_PHONE_NUMBER, DESTINATION_PHONE_NUMBER(S), CLIENT_USER, SIMULATOR_ORIGIN \
-(where the simulator serves Vonage's media API, for the voicemail scenarios).";
+SUPPORT_PHONE_NUMBER, DESTINATION_PHONE_NUMBER(S), CLIENT_USER, VONAGE_API_URL \
+(when it is an http origin on this machine, the simulator serves Vonage's Users and \
+media APIs there: a user per call, and the voicemail recordings).";
 
 pub struct Settings {
     pub url: String,

@@ -1,0 +1,63 @@
+// Vonage's REST APIs on a local port, for the workerd and browser tests:
+// the Users API (POST /v1/users: 201 with the user, as the Application API
+// v2 reference shows it) and the media API (GET /v1/files/<id>: the
+// voicemail fixture). Each needs the application's JWT, verified here with
+// jose and the test key's public half: an implementation independent of the
+// worker's signer. `users` and `seen` record what was asked.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { jwtVerify } from "jose";
+import { testKeys } from "./keys.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const VOICEMAIL = readFileSync(path.join(root, "tests/fixtures/voicemail.mp3"));
+
+async function verified(authorization, applicationId) {
+  const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : null;
+  if (!token) return "no Authorization: Bearer <JWT>";
+  try {
+    const { payload } = await jwtVerify(token, testKeys().publicKey, { algorithms: ["RS256"] });
+    if (applicationId && payload.application_id !== applicationId) return "another application's JWT";
+    return null;
+  } catch (e) {
+    return `the JWT does not verify: ${e.code ?? e.message}`;
+  }
+}
+
+/**
+ * options.applicationId: the application the JWT must name.
+ * The returned object's `usersStatus` (default 201) makes the Users API
+ * answer another status, and `usersDelayMs` answer late.
+ */
+export async function vonageApi({ applicationId } = {}) {
+  const api = { users: [], seen: [], usersStatus: 201, usersDelayMs: 0 };
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const problem = await verified(req.headers.authorization, applicationId);
+    api.seen.push({ method: req.method, path: req.url, authorization: req.headers.authorization, problem });
+    if (req.method === "POST" && req.url === "/v1/users") {
+      if (problem) return void res.writeHead(401, { "content-type": "application/json" }).end('{"title":"Unauthorized"}');
+      if (api.usersDelayMs) await new Promise((r) => setTimeout(r, api.usersDelayMs));
+      if (api.usersStatus !== 201) return void res.writeHead(api.usersStatus, { "content-type": "application/json" }).end('{"title":"Unavailable"}');
+      const asked = JSON.parse(body || "{}");
+      const user = { id: `USR-${randomUUID()}`, name: asked.name, display_name: asked.display_name, properties: { custom_data: {}, ...asked.properties } };
+      api.users.push(user);
+      return void res
+        .writeHead(201, { "content-type": "application/json" })
+        .end(JSON.stringify({ ...user, _links: { self: { href: `${api.origin}/v1/users/${user.id}` } } }));
+    }
+    if (req.method === "GET" && req.url.startsWith("/v1/files/")) {
+      if (problem) return void res.writeHead(401, { "content-type": "application/json" }).end('{"title":"Unauthorized"}');
+      return void res.writeHead(200, { "content-type": "audio/mpeg", "content-length": VOICEMAIL.length }).end(VOICEMAIL);
+    }
+    res.writeHead(404, { "content-type": "application/json" }).end('{"title":"Not Found"}');
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  api.origin = `http://127.0.0.1:${server.address().port}`;
+  api.close = () => new Promise((r) => server.close(r));
+  return api;
+}
