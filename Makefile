@@ -7,7 +7,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 PORT ?= 8787
 
-.PHONY: dev test setup build check bench simulate clean
+.PHONY: dev test setup build check deploy bench simulate clean
 
 dev: setup .dev.vars
 	npx wrangler dev --port $(PORT) --ip 127.0.0.1
@@ -33,8 +33,13 @@ check: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p bench-signers -- -D warnings
-	tmp=$$(mktemp -d) && npx wrangler deploy --dry-run --outdir "$$tmp" && npx wrangler deploy --dry-run --env free --outdir "$$tmp/free"
+	tmp=$$(mktemp -d) && npx wrangler deploy --dry-run --outdir "$$tmp"
 	node scripts/size-budget.mjs
+
+# Go live: the Vonage application, the number, the queues, the secrets and the
+# worker, from deploy.env (see deploy.env.example and README, "Go live").
+deploy: setup
+	node scripts/deploy.mjs
 
 # On demand, not part of `make test`: see bench/README.md.
 bench: build
@@ -46,4 +51,4 @@ simulate:
 	cargo run --quiet -p simulate -- $(ARGS)
 
 clean:
-	rm -rf build target/screenshots .wrangler
+	rm -rf build target/screenshots .wrangler wrangler.deploy.toml

@@ -112,7 +112,7 @@ const startBaseline = () => startMiniflare({ scriptPath: baselineBundle });
 
 /**
  * Our worker with exactly the baseline's bindings (KV written directly, as
- * with `wrangler deploy --env free`; no assets router, no rate limiter), so
+ * with no queue bound; no assets router, no rate limiter), so
  * the comparison is between the two workers' code and nothing else.
  */
 const startOurs = (scriptDir = path.join(root, "build"), vars = {}) =>

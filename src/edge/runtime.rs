@@ -73,14 +73,38 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// `console.log`, `console.warn`, `console.error`, formatted in Rust.
+/// One log line, a JSON object (`shared::log_line`), to the runtime's
+/// console at its level: Workers Logs keeps and indexes it.
+pub fn emit(level: &str, line: &str) {
+    let line = JsValue::from_str(line);
+    match level {
+        "error" => web_sys::console::error_1(&line),
+        "warn" => web_sys::console::warn_1(&line),
+        _ => web_sys::console::log_1(&line),
+    }
+}
+
+/// What became of a call at a webhook, as one line.
+pub fn call_line(route: &str, call: Option<&str>, outcome: &str) {
+    let line = crate::shared::log_line::LogLine {
+        level: "info",
+        route: Some(route),
+        call,
+        outcome: Some(outcome),
+        message: "",
+    };
+    emit("info", &line.to_json());
+}
+
+/// `console.log`, `console.warn`, `console.error` of a message formatted in
+/// Rust, as a JSON line.
 macro_rules! console_log {
-    ($($t:tt)*) => { web_sys::console::log_1(&format!($($t)*).into()) };
+    ($($t:tt)*) => { $crate::edge::runtime::emit("info", &$crate::shared::log_line::message("info", &format!($($t)*))) };
 }
 macro_rules! console_warn {
-    ($($t:tt)*) => { web_sys::console::warn_1(&format!($($t)*).into()) };
+    ($($t:tt)*) => { $crate::edge::runtime::emit("warn", &$crate::shared::log_line::message("warn", &format!($($t)*))) };
 }
 macro_rules! console_error {
-    ($($t:tt)*) => { web_sys::console::error_1(&format!($($t)*).into()) };
+    ($($t:tt)*) => { $crate::edge::runtime::emit("error", &$crate::shared::log_line::message("error", &format!($($t)*))) };
 }
 pub(crate) use {console_error, console_log, console_warn};

@@ -67,7 +67,8 @@ export function capturedLogs() {
 /**
  * options.vars: merged over wrangler.toml's [vars] and the test secrets;
  *   a value of `undefined` removes the variable.
- * options.env: a wrangler environment ("free" has no queue).
+ * options.queue: false binds no queue, so the webhook writes to KV itself
+ *   (a deployment whose queues were not created).
  * options.rateLimit: { limit, period } for /auth (default: generous).
  * options.callbackRateLimit: the same for /callbacks.
  * options.kvWrapper: script source of a module whose default export wraps the
@@ -82,8 +83,12 @@ export async function startWorker(options = {}) {
   if (!existsSync(scriptPath)) {
     throw new Error("build/index.js is missing: run `make build` (or `make test`) first");
   }
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, options.env);
-  const config = unstable_readConfig({ config: configPath, env: options.env });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+  const config = unstable_readConfig({ config: configPath });
+  if (options.queue === false) {
+    delete workerOptions.queueProducers;
+    delete workerOptions.queueConsumers;
+  }
   const vonage = options.vars && "VONAGE_API_URL" in options.vars ? null : await vonageApi({ applicationId: APP_ID });
   const bindings = { ...config.vars, ...defaultVars(), ...(vonage ? { VONAGE_API_URL: vonage.origin } : {}), ...(options.vars ?? {}) };
   for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];

@@ -122,8 +122,8 @@ describe("one Vonage user per call", () => {
 
 describe("a ring list never drops the caller", () => {
   for (const [name, options] of [
-    ["the queue and KV both down (no queue bound, every KV write refused)", { env: "free", kvWrapper: deadKv() }],
-    ["KV slow and failing behind the queue-less log", { env: "free", kvWrapper: deadKv(400) }],
+    ["the queue and KV both down (no queue bound, every KV write refused)", { queue: false, kvWrapper: deadKv() }],
+    ["KV slow and failing behind the queue-less log", { queue: false, kvWrapper: deadKv(400) }],
     ["the log not configured (EVENT_TTL_DAYS malformed)", { vars: { EVENT_TTL_DAYS: "forever" } }],
   ]) {
     test(`a number that rang out hands over to the next with ${name}`, async () => {
@@ -178,7 +178,7 @@ describe("a ring list never drops the caller", () => {
 describe("the fallback answer URL", () => {
   test("voicemail in the caller's language, touching neither KV, the queue nor the call guard", async () => {
     // Every binding the fallback could touch is gone or broken.
-    const w = await startWorker({ env: "free", kvWrapper: deadKv() });
+    const w = await startWorker({ queue: false, kvWrapper: deadKv() });
     try {
       // The page's way: the language travels in the ticket (/auth?lang=de).
       const ticket = await ticketFrom(w, { query: "?lang=de" });

@@ -183,7 +183,7 @@ describe("when KV fails", () => {
   });
 
   test("without a queue, the webhook answers 503 so Vonage retries, and writes nothing", async () => {
-    const down = await startWorker({ env: "free", kvWrapper: flakyKv(1_000_000) });
+    const down = await startWorker({ queue: false, kvWrapper: flakyKv(1_000_000) });
     try {
       const call = newCall();
       const res = await post(down, callEvents(call)[0]);

@@ -68,7 +68,7 @@ test("a chunked body within the limit is read whole", async () => {
 });
 
 test("the call view reads a page of events at a time, with a cursor for the rest", async () => {
-  const w = await startWorker({ env: "free" }); // KV directly: the events are stored before each answer
+  const w = await startWorker({ queue: false }); // KV directly: the events are stored before each answer
   try {
     const call = newCall();
     const base = Date.parse("2026-01-05T10:00:00Z");

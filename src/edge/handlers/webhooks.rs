@@ -22,7 +22,7 @@ use crate::vonage::signature::{self, MAX_BODY_BYTES, Payload, WebhookSettings};
 use super::super::guard;
 use super::super::http::{self, RequestUrl, header};
 use super::super::kv::CallEventsQueue;
-use super::super::runtime::{self, Context, Env, console_error, console_warn};
+use super::super::runtime::{self, Context, Env, call_line, console_error, console_warn};
 use super::super::speech;
 use super::super::zone::IntlZones;
 use super::{log_store, now_ms, settings};
@@ -115,8 +115,18 @@ pub(super) async fn answer(
         lang: &lang,
     };
     let ncco = decision.ncco(settings.ok(), WorkerOrigin(url.origin()), &hours, caller);
+    let answered = decision.answered(&hours);
+    let call = request
+        .conversation_uuid
+        .as_deref()
+        .or(request.uuid.as_deref());
+    call_line(
+        "answer",
+        call,
+        answered.reason.as_deref().unwrap_or(answered.ncco),
+    );
     if decision.logged(struck)
-        && let Some(record) = LogRecord::of_answer(&request, &decision.answered(&hours), now_ms())
+        && let Some(record) = LogRecord::of_answer(&request, &answered, now_ms())
     {
         // Recording the answer must neither delay nor fail it.
         let store = log_store(config, &env).ok();
@@ -207,6 +217,19 @@ pub(super) async fn fallback(
         lang: &lang,
     };
     let ncco = answer::fallback_ncco(settings, WorkerOrigin(url.origin()), &hours, caller);
+    let call = request
+        .conversation_uuid
+        .as_deref()
+        .or(request.uuid.as_deref());
+    call_line(
+        "fallback",
+        call,
+        if settings.is_some() {
+            "voicemail"
+        } else {
+            "apology"
+        },
+    );
     Ok(http::json(200, &ncco))
 }
 
@@ -283,6 +306,8 @@ pub(super) async fn event(
             lang: rang_out.lang,
         };
         let next = ring::after(settings, WorkerOrigin(url.origin()), rang_out.index, caller);
+        let outcome = format!("ring {} {}: next", rang_out.index, record.entry.status);
+        call_line("event", Some(&record.entry.call_id), &outcome);
         let store = log_store(config, env).ok();
         ctx.wait_until(log_in_background(
             store,
