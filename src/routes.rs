@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::visitor::callback;
 use crate::vonage::event::is_vonage_id;
+use crate::vonage::user::UserName;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -28,6 +29,11 @@ pub enum Route {
     Rtc,
     /// A visitor asks to be called back.
     Callbacks,
+    /// A waiting caller's place in line, asked by their Vonage user (a
+    /// name as unguessable as a token: `visitor-` and 128 random bits).
+    Line {
+        user: String,
+    },
     OpsCalls,
     OpsCall {
         call_id: String,
@@ -95,6 +101,17 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ["webhooks", "fallback"] => (Route::Fallback, GET_POST),
         ["webhooks", "rtc"] => (Route::Rtc, POST),
         ["callbacks"] => (Route::Callbacks, POST),
+        ["line", user] if !user.is_empty() => {
+            if UserName::parse(user).is_none() {
+                return Err(AppError::InvalidId { what: "user" });
+            }
+            (
+                Route::Line {
+                    user: (*user).to_owned(),
+                },
+                GET,
+            )
+        }
         ["ops", "calls"] => (Route::OpsCalls, GET),
         ["ops", "dead-letters"] => (Route::OpsDeadLetters, GET),
         ["ops", "callbacks"] => (Route::OpsCallbacks, GET),

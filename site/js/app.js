@@ -94,6 +94,11 @@ const controller = createCallController({
   // The answer webhook speaks the visitor's language: /auth puts it in the call ticket.
   fetchToken: ({ renew } = {}) => fetchToken(undefined, { lang: language.lang, renew }),
   requestMicrophone,
+  // The waiting line: this call's place and the estimated wait.
+  fetchPlace: (user) =>
+    fetch(`/line/${encodeURIComponent(user)}`, { cache: "no-store", headers: { accept: "application/json" } }).then((res) =>
+      res.ok ? res.json() : null,
+    ),
   isClosed: () => closedNow,
   onChange: report,
 });

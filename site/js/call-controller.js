@@ -9,9 +9,12 @@
 // it, and places the call; when the call ends the session is closed, and
 // the next press starts over with a new user.
 //
-// States: ready → calling → ringing → in_call → ended → ready; voicemail
-// when support's phones rang out (or the line is closed) and the caller is
-// leaving a message; error (with a kind that says what the visitor can do).
+// States: ready → calling → ringing → in_call → ended → ready; waiting
+// (between calling and ringing) when every line is busy and the caller is
+// on hold in the waiting line, with their place and the estimated wait;
+// voicemail when support's phones rang out (or the line is closed) and the
+// caller is leaving a message; error (with a kind that says what the
+// visitor can do).
 
 export const ENDED_HOLD_MS = 4000;
 /** Renew the session's token this long before it expires. */
@@ -20,6 +23,9 @@ export const REFRESH_MARGIN_S = 60;
 export const CLICK_GUARD_MS = 600;
 /** A phone leg that ended unanswered, with no other ringing this soon after: the call went to voicemail. */
 export const VOICEMAIL_AFTER_MS = 1500;
+
+/** How often the page asks its place in the waiting line while on hold. */
+export const PLACE_POLL_MS = 5000;
 
 /** Errors that pressing again will not cure: the button stays off. */
 const LASTING_ERRORS = new Set(["refused", "not_configured", "sdk_missing"]);
@@ -30,6 +36,7 @@ export function createCallController({
   createClient,
   fetchToken,
   requestMicrophone,
+  fetchPlace = async () => null,
   isClosed = () => false,
   now = () => Date.now(),
   schedule = (fn, ms) => setTimeout(fn, ms),
@@ -43,6 +50,7 @@ export function createCallController({
   let endedTimer = null;
   let waitTimer = null;
   let voicemailTimer = null;
+  let placeTimer = null;
   /** The open session's renewal ticket (a call's own user), or null for a development user. */
   let session = null;
   /** Counts presses, so a slow step of an abandoned call changes nothing. */
@@ -76,6 +84,7 @@ export function createCallController({
   function closeSession() {
     cancel(refreshTimer);
     cancel(voicemailTimer);
+    cancel(placeTimer);
     if (session === null) return;
     session = null;
     client?.deleteSession?.().catch(() => {});
@@ -102,7 +111,31 @@ export function createCallController({
   }
 
   function inCall() {
-    return ["calling", "ringing", "in_call", "voicemail"].includes(state.name);
+    return ["calling", "waiting", "ringing", "in_call", "voicemail"].includes(state.name);
+  }
+
+  /**
+   * While the call is placed and no phone rings, asks whether it waits in
+   * line (every line busy): its place and the estimated wait, as the line
+   * moves. Stops once a phone rings or the call ends.
+   */
+  async function watchPlace(callId, user) {
+    const stillPlaced = () => state.callId === callId && ["calling", "waiting"].includes(state.name);
+    if (!stillPlaced()) return;
+    let place = null;
+    try {
+      place = await fetchPlace(user);
+    } catch {
+      // Not knowing the place changes nothing: the call goes on.
+    }
+    if (!stillPlaced()) return;
+    if (place?.place) {
+      set({ ...state, name: "waiting", place: place.place, waitSeconds: place.wait_seconds });
+    } else if (state.name === "waiting") {
+      // Out of the line: put through, a phone rings next.
+      set({ ...state, name: "calling", place: null });
+    }
+    placeTimer = schedule(() => watchPlace(callId, user), PLACE_POLL_MS);
   }
 
   async function placeCall() {
@@ -155,6 +188,7 @@ export function createCallController({
     if (!abandoned() && state.callId === null) {
       // Out of hours the answer is the voicemail prompt at once.
       set({ ...state, callId, name: isClosed() ? "voicemail" : "calling" });
+      if (!isClosed()) watchPlace(callId, token.user);
     } else {
       // The call was ended (session lost, hang-up requested) while it was being placed.
       vonage.hangup(callId).catch(() => {});
@@ -187,7 +221,8 @@ export function createCallController({
     if (!inCall() || callId !== state.callId) return;
     cancel(voicemailTimer);
     if (status === "RINGING") {
-      set({ ...state, name: state.name === "voicemail" ? "ringing" : state.name === "calling" ? "ringing" : state.name, rang: true });
+      const ringsNow = ["voicemail", "calling", "waiting"].includes(state.name);
+      set({ ...state, name: ringsNow ? "ringing" : state.name, rang: true, place: null });
     } else if (status === "ANSWERED" && state.name !== "voicemail") {
       set({ ...state, name: "in_call", answeredAt: now() });
     } else if (status === "COMPLETED" && state.name === "ringing") {
@@ -260,6 +295,7 @@ export function buttonAction(state) {
       return "call";
     case "calling":
       return state.callId ? "hangup" : null;
+    case "waiting":
     case "ringing":
     case "in_call":
     case "voicemail":

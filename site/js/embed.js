@@ -24,7 +24,7 @@ import { candidates, fill, loadLanguage } from "./i18n.js";
   const worker = new URL(script.src).origin;
   const options = { ...script.dataset };
   const TAG = "[edge click-to-call]";
-  const LIVE = new Set(["calling", "ringing", "in_call", "voicemail"]);
+  const LIVE = new Set(["calling", "waiting", "ringing", "in_call", "voicemail"]);
 
   const getJson = (path) =>
     fetch(worker + path, { credentials: "omit", headers: { accept: "application/json" } }).then((res) =>

@@ -27,6 +27,13 @@ export function describe(state, { company = "", closed = null } = {}) {
     case "in_call":
     case "voicemail":
       return { status: t(`state.${state.name}`), detail: t(`state.${state.name}.detail`, { company }) };
+    case "waiting": {
+      const minutes = Math.max(1, Math.round((state.waitSeconds ?? 0) / 60));
+      return {
+        status: t("state.waiting", { place: state.place }),
+        detail: t(minutes === 1 ? "state.waiting.detail_one" : "state.waiting.detail", { minutes }),
+      };
+    }
     case "ended":
       return { status: t("state.ended"), detail: ended(state.endedBy) };
     case "error": {

@@ -12,7 +12,7 @@ use super::guard::{Admission, AdmitRequest, CallLimits, Refusal, Struck};
 use super::hours::{Local, OpeningHours, ZoneRules};
 use super::speech::{self, Caller, Speech};
 use super::ticket::{self, TicketKey, TicketProblem};
-use super::{ring, voicemail};
+use super::{line, ring, voicemail};
 
 /// The answer webhook: where a call goes, and what calls may cost.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct AnswerSettings {
     pub skip_machines: bool,
     /// The longest voicemail message.
     pub voicemail_seconds: u32,
+    /// `HOLD_MUSIC_URL`; `None`: the file the worker serves.
+    pub hold_music: Option<String>,
     /// `None`: always open.
     pub hours: Option<OpeningHours>,
     pub limits: CallLimits,
@@ -65,6 +67,7 @@ pub fn language(request: &AnswerRequest) -> String {
 pub fn guard_question(
     request: &AnswerRequest,
     settings: &AnswerSettings,
+    origin: WorkerOrigin<'_>,
     now_seconds: u64,
 ) -> Result<(AdmitRequest, Option<String>), Decision> {
     let presented = request.context("ticket");
@@ -79,11 +82,15 @@ pub fn guard_question(
         .uuid
         .clone()
         .ok_or(Decision::Ticket(TicketProblem::Malformed))?;
+    let lang = ticket.lang.clone().unwrap_or_else(|| language(request));
     Ok((
         AdmitRequest {
             ticket_id: ticket.id,
             client: ticket.client,
             leg,
+            user: request.caller().unwrap_or_default().to_owned(),
+            lang,
+            origin: origin.0.to_owned(),
             limits: settings.limits,
         },
         ticket.lang,
@@ -118,6 +125,8 @@ impl Hours {
 pub enum Decision {
     /// Greeting, then connect: the ticket admitted the call.
     Connect,
+    /// Admitted while every line is busy: on hold, at this place in line.
+    Wait(u32),
     /// The service cannot route calls (a variable is missing or malformed).
     NotConfigured(ConfigError),
     /// No valid ticket came with the call.
@@ -135,6 +144,7 @@ impl Decision {
     pub fn from_admission(admission: Admission) -> Self {
         match admission {
             Admission::Connect => Decision::Connect,
+            Admission::Wait(place) => Decision::Wait(place),
             Admission::Refuse(why) => Decision::Refused(why),
         }
     }
@@ -159,6 +169,13 @@ impl Decision {
                     speech,
                 ),
             },
+            (Decision::Wait(place), Some(settings)) => {
+                line::hold_ncco(settings, origin, *place, caller)
+            }
+            // The line is full too: a message instead.
+            (Decision::Refused(Refusal::LinesBusy), Some(settings)) => {
+                voicemail::ncco(settings, origin, speech.no_answer_words(), speech)
+            }
             (
                 Decision::Refused(
                     Refusal::LinesBusy | Refusal::ClientLimit | Refusal::ClientOnCall,
@@ -183,6 +200,8 @@ impl Decision {
         match self {
             Decision::Connect if matches!(hours, Hours::Closed { .. }) => "voicemail",
             Decision::Connect => "connect",
+            Decision::Wait(_) => "hold",
+            Decision::Refused(Refusal::LinesBusy) => "voicemail",
             Decision::Ticket(_) | Decision::Refused(_) => "refused",
             Decision::NotConfigured(_) | Decision::GuardUnavailable | Decision::Unsigned => {
                 "apology"
@@ -220,6 +239,7 @@ impl Decision {
     pub fn reason(&self) -> Option<String> {
         match self {
             Decision::Connect => None,
+            Decision::Wait(_) => Some("waiting".into()),
             Decision::NotConfigured(e) => Some(format!("not_configured: {}", e.variable)),
             Decision::Ticket(p) => Some(format!("ticket_{}", p.as_str())),
             Decision::Refused(r) => Some(r.as_str().to_owned()),
@@ -288,16 +308,33 @@ mod tests {
         }
         let busy = Decision::Refused(Refusal::LinesBusy);
         let ncco = busy.ncco(settings, origin, &Hours::Open, caller);
+        // Every line busy and the waiting line full: a message instead.
         assert!(
-            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("all our lines are busy"))
+            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("no one can take your call"))
         );
+        assert!(matches!(&ncco[1], Action::Record { .. }));
         assert_eq!(
             (
                 busy.status(),
                 busy.ncco_label(&Hours::Open),
                 busy.reason().as_deref()
             ),
-            ("refused", "refused", Some("lines_busy"))
+            ("refused", "voicemail", Some("lines_busy"))
+        );
+        // Every line busy: on hold, the place said, music, then (should no
+        // transfer come) voicemail.
+        let wait = Decision::Wait(2);
+        let ncco = wait.ncco(settings, origin, &Hours::Open, caller);
+        assert!(
+            matches!(&ncco[0], Action::Talk { text, .. } if text.contains("You are number 2 in line"))
+        );
+        assert!(matches!(&ncco[1], Action::Stream { stream_url, repeat }
+            if stream_url == &["https://call.example.com/audio/hold.wav"] && *repeat == (300 + 120) / 10));
+        assert!(matches!(&ncco[3], Action::Record { .. }));
+        assert!(!connects(&wait));
+        assert_eq!(
+            (wait.status(), wait.ncco_label(&Hours::Open)),
+            ("answered", "hold")
         );
         let ticket = Decision::Ticket(TicketProblem::Expired);
         assert_eq!(ticket.reason().as_deref(), Some("ticket_expired"));
@@ -357,7 +394,8 @@ mod tests {
                 ..AnswerRequest::default()
             };
         let ok = request("visitor", Some("leg-1"), serde_json::json!({ "ticket": t }));
-        let (question, lang) = guard_question(&ok, &settings, now + 1).unwrap();
+        let (question, lang) =
+            guard_question(&ok, &settings, WorkerOrigin("https://w"), now + 1).unwrap();
         assert_eq!(
             (question.leg.as_str(), &question.client, lang.as_deref()),
             ("leg-1", &client, Some("fr"))
@@ -378,12 +416,13 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                guard_question(&request, &settings, now + 1).unwrap_err(),
+                guard_question(&request, &settings, WorkerOrigin("https://w"), now + 1)
+                    .unwrap_err(),
                 Decision::Ticket(problem)
             );
         }
         assert_eq!(
-            guard_question(&ok, &settings, now + 121).unwrap_err(),
+            guard_question(&ok, &settings, WorkerOrigin("https://w"), now + 121).unwrap_err(),
             Decision::Ticket(TicketProblem::Expired)
         );
     }

@@ -18,6 +18,9 @@
 //! - At most `max_concurrent` calls are connected at once, and
 //!   `max_live_per_client` per client; a call's line is freed by its visitor
 //!   leg's final event, or `max_call_minutes` after it began.
+//! - When every line is busy, an admitted call waits in the line
+//!   (`call::line`), at most `max_queue` of them, and a freed line goes to
+//!   the longest-waiting caller ([`GuardMemory::advance`]).
 //! - A client places at most `max_per_client_hour` calls in any hour.
 //! - A call without a valid ticket is a strike against the client whose
 //!   Vonage user placed it ([`GuardMemory::strike`]), counted here rather
@@ -28,11 +31,11 @@
 //! calls, one client, one issued user), so each decision writes a few small
 //! values however many calls came before.
 
-use serde::{Deserialize, Serialize};
-
 use crate::calllog::LogEntry;
 use crate::error::AppError;
 use crate::shared::client::ClientKey;
+
+use super::line::{LINE_KEY, Line, Move, Waiting};
 use crate::vonage::legs::{Leg, is_final};
 
 pub const HOUR_MS: u64 = 60 * 60 * 1000;
@@ -58,6 +61,10 @@ pub struct CallLimits {
     /// A call whose final event never arrives frees its slot after this
     /// long; also every `connect`'s `limit`, so the call really ends then.
     pub max_call_minutes: u32,
+    /// Callers who may wait for a line (`MAX_QUEUE`); 0: none wait.
+    pub max_queue: u32,
+    /// The longest a caller waits before voicemail (`MAX_WAIT_SECONDS`).
+    pub max_wait_seconds: u32,
 }
 
 impl CallLimits {
@@ -129,40 +136,31 @@ impl Refusal {
     }
 }
 
-/// The guard's answer to a call, as one word between the worker and the
-/// guard (`connect`, or the refusal's name).
+/// The guard's answer to a call, as a word or two between the worker and
+/// the guard (`connect`, `wait 2`, or the refusal's name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Connect,
+    /// Every line is busy: on hold, at this place in the line (1 is next).
+    Wait(u32),
     Refuse(Refusal),
 }
 
 impl Admission {
-    pub fn as_str(self) -> &'static str {
+    pub fn as_text(self) -> String {
         match self {
-            Admission::Connect => "connect",
-            Admission::Refuse(why) => why.as_str(),
+            Admission::Connect => "connect".into(),
+            Admission::Wait(place) => format!("wait {place}"),
+            Admission::Refuse(why) => why.as_str().into(),
         }
     }
 
     pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "connect" => Some(Admission::Connect),
-            word => Refusal::parse(word).map(Admission::Refuse),
+        match word.split_once(' ') {
+            Some(("wait", place)) => place.parse().ok().map(Admission::Wait),
+            _ if word == "connect" => Some(Admission::Connect),
+            _ => Refusal::parse(word).map(Admission::Refuse),
         }
-    }
-}
-
-impl Serialize for Admission {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Admission {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let word = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Admission::parse(&word).ok_or_else(|| serde::de::Error::custom("an unknown admission"))
     }
 }
 
@@ -173,6 +171,11 @@ pub struct AdmitRequest {
     pub client: ClientKey,
     /// The visitor's leg: its final event frees the line.
     pub leg: String,
+    /// The Vonage user the call came from, the caller's language and the
+    /// worker's origin: what a caller put on hold is moved on with.
+    pub user: String,
+    pub lang: String,
+    pub origin: String,
     pub limits: CallLimits,
 }
 
@@ -246,6 +249,8 @@ fn query(fields: &[(&str, &str)], limits: &CallLimits) -> String {
             &limits.max_per_client_hour.to_string(),
         )
         .append_pair("max_call_minutes", &limits.max_call_minutes.to_string())
+        .append_pair("max_queue", &limits.max_queue.to_string())
+        .append_pair("max_wait_seconds", &limits.max_wait_seconds.to_string())
         .finish()
 }
 
@@ -268,6 +273,8 @@ impl CallLimits {
             max_live_per_client: number(pairs, "max_live_per_client")?,
             max_per_client_hour: number(pairs, "max_per_client_hour")?,
             max_call_minutes: number(pairs, "max_call_minutes")?,
+            max_queue: number(pairs, "max_queue")?,
+            max_wait_seconds: number(pairs, "max_wait_seconds")?,
         })
     }
 }
@@ -278,6 +285,9 @@ impl AdmitRequest {
             ("ticket_id", self.ticket_id.as_str()),
             ("client", self.client.0.as_str()),
             ("leg", self.leg.as_str()),
+            ("user", self.user.as_str()),
+            ("lang", self.lang.as_str()),
+            ("origin", self.origin.as_str()),
         ];
         query(&fields, &self.limits)
     }
@@ -288,6 +298,9 @@ impl AdmitRequest {
             ticket_id: field(&p, "ticket_id")?.to_owned(),
             client: ClientKey(field(&p, "client")?.to_owned()),
             leg: field(&p, "leg")?.to_owned(),
+            user: field(&p, "user")?.to_owned(),
+            lang: field(&p, "lang")?.to_owned(),
+            origin: field(&p, "origin")?.to_owned(),
             limits: CallLimits::from_pairs(&p)?,
         })
     }
@@ -366,7 +379,7 @@ impl Struck {
 }
 
 /// A ticket once used, and the decision it got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsedTicket {
     pub leg: String,
     pub admission: Admission,
@@ -380,21 +393,18 @@ impl UsedTicket {
 }
 
 /// A connected call, and whose it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveCall {
     pub leg: String,
-    #[serde(default)]
     pub client: String,
     pub started_ms: u64,
 }
 
 /// What the guard knows of one client: when its calls of the last hour
 /// began, and when its calls without a valid ticket came.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientRecord {
-    #[serde(default)]
     pub calls: Vec<u64>,
-    #[serde(default)]
     pub strikes: Vec<u64>,
 }
 
@@ -420,10 +430,121 @@ impl ClientRecord {
 }
 
 /// A Vonage user the guard let `/auth` create, and for whom.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedUser {
     pub client: String,
     pub until_ms: u64,
+}
+
+/// The guard's stored values are URL query pairs, the form its messages
+/// take: the one small reader the wasm has anyway, rather than a serde
+/// deserializer per value (they were most of the object's code).
+pub trait Stored: Sized {
+    fn to_text(&self) -> String;
+    /// `None` when the text is not this value's.
+    fn from_text(text: &str) -> Option<Self>;
+}
+
+fn text_of(fields: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        out.append_pair(name, value);
+    }
+    out.finish()
+}
+
+impl Stored for UsedTicket {
+    fn to_text(&self) -> String {
+        let at = self.at_ms.to_string();
+        let admission = self.admission.as_text();
+        text_of(&[
+            ("leg", &self.leg),
+            ("admission", &admission),
+            ("at_ms", &at),
+        ])
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let p = pairs(text);
+        Some(Self {
+            leg: field(&p, "leg")?.to_owned(),
+            admission: Admission::parse(field(&p, "admission")?)?,
+            at_ms: number(&p, "at_ms")?,
+        })
+    }
+}
+
+impl Stored for IssuedUser {
+    fn to_text(&self) -> String {
+        let until = self.until_ms.to_string();
+        text_of(&[("client", &self.client), ("until_ms", &until)])
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let p = pairs(text);
+        Some(Self {
+            client: field(&p, "client")?.to_owned(),
+            until_ms: number(&p, "until_ms")?,
+        })
+    }
+}
+
+/// `call=<ms>` and `strike=<ms>`, each repeated.
+impl Stored for ClientRecord {
+    fn to_text(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for t in &self.calls {
+            out.append_pair("call", &t.to_string());
+        }
+        for t in &self.strikes {
+            out.append_pair("strike", &t.to_string());
+        }
+        out.finish()
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let mut record = Self::default();
+        for (name, value) in pairs(text) {
+            let times = match name.as_str() {
+                "call" => &mut record.calls,
+                "strike" => &mut record.strikes,
+                _ => return None,
+            };
+            times.push(value.parse().ok()?);
+        }
+        Some(record)
+    }
+}
+
+/// Each call's `leg`, `client` and `started_ms`, in order.
+impl Stored for Vec<LiveCall> {
+    fn to_text(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for call in self {
+            out.append_pair("leg", &call.leg)
+                .append_pair("client", &call.client)
+                .append_pair("started_ms", &call.started_ms.to_string());
+        }
+        out.finish()
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let p = pairs(text);
+        p.chunks(3)
+            .map(|call| match call {
+                [(l, leg), (c, client), (s, started)]
+                    if l == "leg" && c == "client" && s == "started_ms" =>
+                {
+                    Some(LiveCall {
+                        leg: leg.clone(),
+                        client: client.clone(),
+                        started_ms: started.parse().ok()?,
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// The leg whose line an event frees: the final event of any leg but the
@@ -443,7 +564,7 @@ pub const TICKET_PREFIX: &str = "ticket/";
 pub const CLIENT_PREFIX: &str = "client/";
 pub const USER_PREFIX: &str = "user/";
 
-/// A value to store (key, JSON text) after a decision changed it.
+/// A value to store (key, text: JSON, or the line's query pairs) after a decision changed it.
 pub type Write = (String, String);
 
 /// The guard's whole state, in memory: read from storage once per instance
@@ -455,6 +576,7 @@ pub struct GuardMemory {
     pub live: Vec<LiveCall>,
     pub clients: Vec<(String, ClientRecord)>,
     pub users: Vec<(String, IssuedUser)>,
+    pub line: Line,
 }
 
 /// What a sweep did: the keys to delete, and whether to come back.
@@ -463,10 +585,6 @@ pub struct Sweep {
     pub forget: Vec<String>,
     /// Something is still remembered: sweep again in an hour.
     pub again: bool,
-}
-
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| unreachable!("the guard's state is plain data"))
 }
 
 /// `items` sorted by their keys (storage lists keys in order, so this is an
@@ -481,19 +599,21 @@ fn sorted<T>(items: Vec<(String, T)>) -> Vec<(String, T)> {
 }
 
 impl GuardMemory {
-    /// The state as storage holds it: every key with its JSON text, in any
+    /// The state as storage holds it: every key with its text, in any
     /// order. A value that does not parse is skipped: forgetting one ticket
     /// or count is better than a guard that cannot start.
     pub fn from_stored(stored: impl IntoIterator<Item = (String, String)>) -> Self {
-        fn add<T: serde::de::DeserializeOwned>(to: &mut Vec<(String, T)>, id: &str, json: &str) {
-            if let Ok(value) = serde_json::from_str(json) {
+        fn add<T: Stored>(to: &mut Vec<(String, T)>, id: &str, text: &str) {
+            if let Some(value) = T::from_text(text) {
                 to.push((id.to_owned(), value));
             }
         }
         let mut memory = Self::default();
         for (key, json) in stored {
             if key == LIVE_KEY {
-                memory.live = serde_json::from_str(&json).unwrap_or_default();
+                memory.live = Stored::from_text(&json).unwrap_or_default();
+            } else if key == LINE_KEY {
+                memory.line = Line::from_text(&json);
             } else if let Some(id) = key.strip_prefix(TICKET_PREFIX) {
                 add(&mut memory.tickets, id, &json);
             } else if let Some(client) = key.strip_prefix(CLIENT_PREFIX) {
@@ -540,7 +660,7 @@ impl GuardMemory {
             .find(|(k, _)| k == key)
             .map(|(_, r)| r.clone())
             .unwrap_or_default();
-        (format!("{CLIENT_PREFIX}{key}"), json(&record))
+        (format!("{CLIENT_PREFIX}{key}"), record.to_text())
     }
 
     /// Calls past `max_call_minutes` are no longer live (their final event
@@ -550,11 +670,21 @@ impl GuardMemory {
         let before = self.live.len();
         self.live
             .retain(|c| now_ms.saturating_sub(c.started_ms) < call_ms);
-        (self.live.len() != before).then(|| (LIVE_KEY.to_owned(), json(&self.live)))
+        (self.live.len() != before).then(|| (LIVE_KEY.to_owned(), self.live.to_text()))
     }
 
+    /// A client's calls connected or waiting.
     fn live_of(&self, client: &str) -> usize {
-        self.live.iter().filter(|c| c.client == client).count()
+        let waiting = self.line.waiting.iter().filter(|w| w.client == client);
+        self.live.iter().filter(|c| c.client == client).count() + waiting.count()
+    }
+
+    fn live_write(&self) -> Write {
+        (LIVE_KEY.to_owned(), self.live.to_text())
+    }
+
+    fn line_write(&self) -> Write {
+        (LINE_KEY.to_owned(), self.line.to_text())
     }
 
     /// Whether `/auth` may create a user for this client now; if so, the
@@ -587,7 +717,7 @@ impl GuardMemory {
             client: client.to_owned(),
             until_ms: request.until_ms,
         };
-        writes.push((format!("{USER_PREFIX}{}", request.user), json(&user)));
+        writes.push((format!("{USER_PREFIX}{}", request.user), user.to_text()));
         match self
             .users
             .binary_search_by(|(name, _)| name.as_str().cmp(&request.user))
@@ -617,12 +747,31 @@ impl GuardMemory {
         }
         let live = self.live_of(client);
         let calls = self.client_now(client, now_ms).calls.len();
-        let admission = if self.live.len() >= limits.max_concurrent as usize {
+        // Busy while anyone waits, too: a freed line is theirs first.
+        let busy =
+            self.live.len() >= limits.max_concurrent as usize || !self.line.waiting.is_empty();
+        let admission = if busy && self.line.waiting.len() >= limits.max_queue as usize {
             Admission::Refuse(Refusal::LinesBusy)
         } else if live >= limits.max_live_per_client as usize {
             Admission::Refuse(Refusal::ClientOnCall)
         } else if calls >= limits.max_per_client_hour as usize {
             Admission::Refuse(Refusal::ClientLimit)
+        } else if busy {
+            self.line.waiting.push(Waiting {
+                leg: request.leg.clone(),
+                client: client.to_owned(),
+                user: request.user.clone(),
+                since_ms: now_ms,
+                lang: request.lang.clone(),
+                origin: request.origin.clone(),
+            });
+            self.line.max_concurrent = limits.max_concurrent;
+            self.line.max_wait_seconds = limits.max_wait_seconds;
+            self.line.max_call_minutes = limits.max_call_minutes;
+            self.client(client, now_ms).calls.push(now_ms);
+            writes.push(self.line_write());
+            writes.push(self.client_write(client));
+            Admission::Wait(self.line.waiting.len() as u32)
         } else {
             self.live.push(LiveCall {
                 leg: request.leg.clone(),
@@ -631,7 +780,7 @@ impl GuardMemory {
             });
             self.client(client, now_ms).calls.push(now_ms);
             writes.retain(|(key, _)| key != LIVE_KEY);
-            writes.push((LIVE_KEY.into(), json(&self.live)));
+            writes.push(self.live_write());
             writes.push(self.client_write(client));
             Admission::Connect
         };
@@ -640,7 +789,10 @@ impl GuardMemory {
             admission,
             at_ms: now_ms,
         };
-        writes.push((format!("{TICKET_PREFIX}{}", request.ticket_id), json(&used)));
+        writes.push((
+            format!("{TICKET_PREFIX}{}", request.ticket_id),
+            used.to_text(),
+        ));
         let at = ticket_at.unwrap_err();
         self.tickets.insert(at, (request.ticket_id.clone(), used));
         (admission, writes)
@@ -671,11 +823,86 @@ impl GuardMemory {
         )
     }
 
-    /// A leg's line is free again; what to store, if anything changed.
-    pub fn release(&mut self, leg: &str) -> Option<Write> {
+    /// A leg ended (its final event): its line is free again, or, if it
+    /// was waiting, it leaves the line. What to store, and who moves on.
+    pub fn release(&mut self, leg: &str, now_ms: u64) -> (Vec<Write>, Vec<Move>) {
+        self.free(leg, now_ms, true)
+    }
+
+    /// A waiting caller's transfer to a line failed: the line goes to the
+    /// next one (the caller is sent to voicemail by the worker).
+    pub fn unseat(&mut self, leg: &str, now_ms: u64) -> (Vec<Write>, Vec<Move>) {
+        self.free(leg, now_ms, false)
+    }
+
+    fn free(&mut self, leg: &str, now_ms: u64, ended: bool) -> (Vec<Write>, Vec<Move>) {
+        let left = self.line.leave(leg).is_some();
+        let freed = match self.live.iter().position(|c| c.leg == leg) {
+            Some(at) => {
+                let call = self.live.remove(at);
+                if ended {
+                    let seconds = now_ms.saturating_sub(call.started_ms) / 1000;
+                    self.line.call_ended(seconds as u32);
+                }
+                true
+            }
+            None => false,
+        };
+        let moves = self.advance_line(now_ms);
+        let mut writes = Vec::new();
+        if freed || !moves.is_empty() {
+            writes.push(self.live_write());
+        }
+        if left || freed || !moves.is_empty() {
+            writes.push(self.line_write());
+        }
+        (writes, moves)
+    }
+
+    /// Frees lines held past `MAX_CALL_MINUTES` (a lost final event), sends
+    /// who waited their longest to voicemail, and gives each free line to
+    /// the longest-waiting caller (the runtime's alarm, and after a call).
+    pub fn advance(&mut self, now_ms: u64) -> (Vec<Write>, Vec<Move>) {
         let before = self.live.len();
-        self.live.retain(|c| c.leg != leg);
-        (self.live.len() < before).then(|| (LIVE_KEY.to_owned(), json(&self.live)))
+        let moves = self.advance_line(now_ms);
+        let mut writes = Vec::new();
+        if before != self.live.len() || !moves.is_empty() {
+            writes.push(self.live_write());
+        }
+        if !moves.is_empty() {
+            writes.push(self.line_write());
+        }
+        (writes, moves)
+    }
+
+    fn advance_line(&mut self, now_ms: u64) -> Vec<Move> {
+        if self.line.waiting.is_empty() {
+            return Vec::new();
+        }
+        let call_ms = u64::from(self.line.max_call_minutes) * 60_000;
+        self.live
+            .retain(|c| now_ms.saturating_sub(c.started_ms) < call_ms);
+        let mut moves = self.line.overdue(now_ms);
+        while self.live.len() < self.line.max_concurrent as usize && !self.line.waiting.is_empty() {
+            let next = self.line.waiting.remove(0);
+            self.live.push(LiveCall {
+                leg: next.leg.clone(),
+                client: next.client.clone(),
+                started_ms: now_ms,
+            });
+            moves.push(Move::Connect(next));
+        }
+        moves
+    }
+
+    /// When the guard must look at the line again by itself: the first
+    /// caller's longest wait, or the first live call's longest life, while
+    /// anyone waits.
+    pub fn next_wake_ms(&self) -> Option<u64> {
+        let call_ms = u64::from(self.line.max_call_minutes) * 60_000;
+        let expiry = self.live.iter().map(|c| c.started_ms + call_ms).min();
+        let deadline = self.line.next_deadline_ms()?;
+        Some(expiry.map_or(deadline, |e| e.min(deadline)))
     }
 
     /// Forgets used tickets past their keeping time, clients an hour quiet,
@@ -706,7 +933,10 @@ impl GuardMemory {
         });
         Sweep {
             forget,
-            again: !self.tickets.is_empty() || !self.clients.is_empty() || !self.users.is_empty(),
+            again: !self.tickets.is_empty()
+                || !self.clients.is_empty()
+                || !self.users.is_empty()
+                || !self.line.waiting.is_empty(),
         }
     }
 }
@@ -720,6 +950,8 @@ mod tests {
         max_live_per_client: 1,
         max_per_client_hour: 3,
         max_call_minutes: 60,
+        max_queue: 0,
+        max_wait_seconds: 300,
     };
 
     /// The guard as its Durable Object runs it: memory, and storage that
@@ -732,11 +964,25 @@ mod tests {
 
     impl Guard {
         fn admit(&mut self, ticket: &str, client: &str, leg: &str, now: u64) -> Admission {
+            self.admit_with(ticket, client, leg, now, LIMITS)
+        }
+
+        fn admit_with(
+            &mut self,
+            ticket: &str,
+            client: &str,
+            leg: &str,
+            now: u64,
+            limits: CallLimits,
+        ) -> Admission {
             let request = AdmitRequest {
                 ticket_id: ticket.into(),
                 client: ClientKey(client.into()),
                 leg: leg.into(),
-                limits: LIMITS,
+                user: format!("user-{leg}"),
+                lang: "en".into(),
+                origin: "https://w".into(),
+                limits,
             };
             let (admission, writes) = self.memory.admit(&request, now);
             self.stored.extend(writes);
@@ -762,10 +1008,31 @@ mod tests {
         }
 
         fn release(&mut self, leg: &str) -> bool {
-            let write = self.memory.release(leg);
-            let released = write.is_some();
-            self.stored.extend(write);
-            released
+            !self.release_at(leg, 0).0.is_empty()
+        }
+
+        /// What was written, and the legs moved on (`v:` to voicemail).
+        fn release_at(&mut self, leg: &str, now: u64) -> (Vec<String>, Vec<String>) {
+            let (writes, moves) = self.memory.release(leg, now);
+            self.moved(writes, moves)
+        }
+
+        fn advance(&mut self, now: u64) -> (Vec<String>, Vec<String>) {
+            let (writes, moves) = self.memory.advance(now);
+            self.moved(writes, moves)
+        }
+
+        fn moved(&mut self, writes: Vec<Write>, moves: Vec<Move>) -> (Vec<String>, Vec<String>) {
+            let keys = writes.iter().map(|(k, _)| k.clone()).collect();
+            self.stored.extend(writes);
+            let legs = moves
+                .into_iter()
+                .map(|m| match m {
+                    Move::Connect(w) => w.leg,
+                    Move::Voicemail(w) => format!("v:{}", w.leg),
+                })
+                .collect();
+            (keys, legs)
         }
 
         /// A new instance of the object: memory read back from storage.
@@ -931,6 +1198,24 @@ mod tests {
         g.release("leg2");
         assert_eq!(g.reloaded(), g.memory, "a new instance decides alike");
         assert_eq!(
+            g.stored.get("ticket/t1").map(String::as_str),
+            Some("leg=leg1&admission=connect&at_ms=0")
+        );
+        // A value that does not read (the JSON an older version stored) is
+        // forgotten, not fatal.
+        let old = GuardMemory::from_stored([
+            (
+                "ticket/t9".to_owned(),
+                r#"{"leg":"x","admission":"connect","at_ms":0}"#.to_owned(),
+            ),
+            (
+                "live".to_owned(),
+                r#"[{"leg":"x","started_ms":0}]"#.to_owned(),
+            ),
+            ("client/c".to_owned(), "call=1&strike=x".to_owned()),
+        ]);
+        assert_eq!(old, GuardMemory::default());
+        assert_eq!(
             g.memory
                 .tickets
                 .iter()
@@ -1008,12 +1293,147 @@ mod tests {
             Admission::Refuse(Refusal::ClientLimit),
             Admission::Refuse(Refusal::ClientOnCall),
             Admission::Refuse(Refusal::ClientStruck),
+            Admission::Wait(3),
         ] {
-            let json = serde_json::to_string(&admission).unwrap();
-            assert_eq!(json, format!("\"{}\"", admission.as_str()));
-            assert_eq!(serde_json::from_str::<Admission>(&json).unwrap(), admission);
+            assert_eq!(Admission::parse(&admission.as_text()), Some(admission));
         }
-        assert!(serde_json::from_str::<Admission>("\"maybe\"").is_err());
+        assert_eq!(Admission::parse("maybe"), None);
+        assert_eq!(Admission::parse("wait x"), None);
+    }
+
+    const ONE_LINE: CallLimits = CallLimits {
+        max_concurrent: 1,
+        max_live_per_client: 1,
+        max_per_client_hour: 3,
+        max_call_minutes: 60,
+        max_queue: 2,
+        max_wait_seconds: 300,
+    };
+
+    #[test]
+    fn callers_wait_in_order_for_a_freed_line() {
+        let mut g = Guard::default();
+        let admit = |g: &mut Guard, n: &str, now| {
+            g.admit_with(
+                &format!("t{n}"),
+                &format!("c{n}"),
+                &format!("leg{n}"),
+                now,
+                ONE_LINE,
+            )
+        };
+        assert_eq!(admit(&mut g, "1", 0), Admission::Connect);
+        assert_eq!(admit(&mut g, "2", 1_000), Admission::Wait(1));
+        assert_eq!(admit(&mut g, "3", 2_000), Admission::Wait(2));
+        assert_eq!(
+            admit(&mut g, "4", 3_000),
+            Admission::Refuse(Refusal::LinesBusy),
+            "MAX_QUEUE callers wait, no more"
+        );
+        assert_eq!(
+            g.admit_with("t2", "c2", "leg2", 4_000, ONE_LINE),
+            Admission::Wait(1),
+            "Vonage's retry of the answer request"
+        );
+        assert_eq!(g.memory.line.place_of("user-leg3").unwrap().place, 2);
+        // The first call ends after a minute: the longest-waiting caller
+        // gets its line, and the estimate learns the call's length.
+        let (writes, moved) = g.release_at("leg1", 60_000);
+        assert_eq!(moved, ["leg2"]);
+        assert_eq!(writes, ["live", "line"]);
+        assert_eq!(g.memory.live.len(), 1);
+        assert_eq!(g.memory.live[0].leg, "leg2");
+        assert_eq!(
+            g.memory.line.place_of("user-leg3"),
+            Some(crate::call::line::Place {
+                place: 1,
+                wait_seconds: 60,
+                lines: 1
+            })
+        );
+        assert_eq!(g.reloaded(), g.memory, "the line survives a new instance");
+    }
+
+    #[test]
+    fn a_caller_who_hangs_up_leaves_the_line_at_once() {
+        let mut g = Guard::default();
+        g.admit_with("t1", "a", "leg1", 0, ONE_LINE);
+        assert_eq!(
+            g.admit_with("t2", "b", "leg2", 0, ONE_LINE),
+            Admission::Wait(1)
+        );
+        assert_eq!(
+            g.admit_with("t3", "c", "leg3", 0, ONE_LINE),
+            Admission::Wait(2)
+        );
+        let (writes, moved) = g.release_at("leg2", 10_000);
+        assert_eq!((writes, moved), (vec!["line".to_owned()], vec![]));
+        assert_eq!(g.memory.line.place_of("user-leg3").unwrap().place, 1);
+        assert_eq!(g.release_at("leg1", 20_000).1, ["leg3"]);
+    }
+
+    #[test]
+    fn a_lost_final_event_frees_the_line_after_the_longest_call_and_the_longest_wait_ends_in_voicemail()
+     {
+        let mut g = Guard::default();
+        let limits = CallLimits {
+            max_call_minutes: 2,
+            max_queue: 2,
+            max_wait_seconds: 300,
+            ..ONE_LINE
+        };
+        g.admit_with("t1", "a", "leg1", 0, limits);
+        g.admit_with("t2", "b", "leg2", 0, limits);
+        g.admit_with("t3", "c", "leg3", 60_000, limits);
+        // Nobody moves before the first call's longest life...
+        assert_eq!(g.memory.next_wake_ms(), Some(120_000));
+        assert_eq!(g.advance(119_999).1, Vec::<String>::new());
+        // ...then the line is the first waiting caller's.
+        assert_eq!(g.advance(120_000).1, ["leg2"]);
+        // leg2's call is lost too: at 240 s the line is leg3's.
+        assert_eq!(g.memory.next_wake_ms(), Some(240_000));
+        assert_eq!(g.advance(240_000).1, ["leg3"]);
+        assert_eq!(g.memory.next_wake_ms(), None, "no one waits");
+        // One line, two waiting: the second waits its longest.
+        let mut g = Guard::default();
+        g.admit_with("t1", "a", "leg1", 0, ONE_LINE);
+        g.admit_with("t2", "b", "leg2", 0, ONE_LINE);
+        g.admit_with("t3", "c", "leg3", 100_000, ONE_LINE);
+        assert_eq!(g.memory.next_wake_ms(), Some(300_000));
+        assert_eq!(g.advance(300_000).1, ["v:leg2"]);
+        assert_eq!(g.advance(400_000).1, ["v:leg3"]);
+        assert!(g.memory.line.waiting.is_empty());
+        assert_eq!(
+            g.admit_with("t4", "d", "leg4", 400_000, ONE_LINE),
+            Admission::Wait(1),
+            "leg1 still holds the line"
+        );
+    }
+
+    #[test]
+    fn a_failed_transfer_gives_the_line_to_the_next_caller() {
+        let mut g = Guard::default();
+        g.admit_with("t1", "a", "leg1", 0, ONE_LINE);
+        g.admit_with("t2", "b", "leg2", 0, ONE_LINE);
+        g.admit_with("t3", "c", "leg3", 0, ONE_LINE);
+        assert_eq!(g.release_at("leg1", 30_000).1, ["leg2"]);
+        let (writes, moves) = g.memory.unseat("leg2", 31_000);
+        assert_eq!(g.moved(writes, moves).1, ["leg3"]);
+        assert_eq!(g.memory.line.recent_seconds, [30], "only ended calls count");
+    }
+
+    #[test]
+    fn a_client_waits_on_one_call_at_a_time() {
+        let mut g = Guard::default();
+        g.admit_with("t1", "a", "leg1", 0, ONE_LINE);
+        assert_eq!(
+            g.admit_with("t2", "b", "leg2", 0, ONE_LINE),
+            Admission::Wait(1)
+        );
+        assert_eq!(
+            g.admit_with("t3", "b", "leg3", 0, ONE_LINE),
+            Admission::Refuse(Refusal::ClientOnCall)
+        );
     }
 
     #[test]
@@ -1028,11 +1448,16 @@ mod tests {
             max_live_per_client: 1,
             max_per_client_hour: 6,
             max_call_minutes: 60,
+            max_queue: 10,
+            max_wait_seconds: 300,
         };
         let admit = AdmitRequest {
             ticket_id: "0a1b".into(),
             client: ClientKey::of_ip(Some("2001:db8::1")),
             leg: "a&b=c d".into(),
+            user: "visitor-00ff".into(),
+            lang: "de".into(),
+            origin: "https://calls.example.com".into(),
             limits,
         };
         assert_eq!(AdmitRequest::from_query(&admit.to_query()), Some(admit));

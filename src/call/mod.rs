@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod guard;
 pub mod hours;
+pub mod line;
 pub mod ring;
 pub mod speech;
 pub mod ticket;

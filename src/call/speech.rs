@@ -29,6 +29,8 @@ pub struct Speech {
     pub no_answer: String,
     pub apology: String,
     pub lines_busy: String,
+    /// On hold in the waiting line; `{place}` is the caller's place.
+    pub waiting: String,
     /// `{day}` and `{time}`.
     pub when: String,
     /// Monday first.
@@ -65,6 +67,9 @@ impl Speech {
             apology: s("Sorry, we cannot connect your call right now. Please try again later."),
             lines_busy: s(
                 "Sorry, all our lines are busy right now. Please try again in a few minutes.",
+            ),
+            waiting: s(
+                "All our lines are busy. You are number {place} in line. Please hold, and we will put you through.",
             ),
             when: s("{day} at {time}"),
             weekdays: [
@@ -103,6 +108,7 @@ impl Speech {
             no_answer: text("no_answer")?,
             apology: text("apology")?,
             lines_busy: text("lines_busy")?,
+            waiting: text("waiting")?,
             when: text("when")?,
             weekdays: part
                 .get("weekdays")
@@ -120,6 +126,7 @@ impl Speech {
             &speech.no_answer,
             &speech.apology,
             &speech.lines_busy,
+            &speech.waiting,
         ];
         if texts
             .iter()
@@ -151,6 +158,11 @@ impl Speech {
         words.push(' ');
         words.push_str(&self.leave_message);
         words
+    }
+
+    /// Put on hold: the caller's place in the waiting line.
+    pub fn waiting_words(&self, place: u32) -> String {
+        fill(&self.waiting, "place", &place.to_string())
     }
 
     /// After the whole ring list, before the beep.
@@ -209,6 +221,7 @@ mod tests {
             let speech = Speech::from_file(file).unwrap_or_else(|e| panic!("{lang}: {e}"));
             assert!(speech.greeting.contains("{company}"), "{lang}");
             assert!(speech.reopen.contains("{when}"), "{lang}");
+            assert!(speech.waiting.contains("{place}"), "{lang}");
             assert_eq!(speech.talk_language.is_none(), lang == "en", "{lang}");
         }
     }

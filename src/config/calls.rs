@@ -80,11 +80,15 @@ pub fn limits(r: &mut Reader) -> Read<CallLimits> {
     let max_live_per_client = r.number(&number::MAX_LIVE_CALLS_PER_CLIENT);
     let max_per_client_hour = r.number(&number::MAX_CALLS_PER_CLIENT_HOUR);
     let max_call_minutes = r.number(&number::MAX_CALL_MINUTES);
+    let max_queue = r.number(&number::MAX_QUEUE);
+    let max_wait_seconds = r.number(&number::MAX_WAIT_SECONDS);
     Ok(CallLimits {
         max_concurrent: max_concurrent?,
         max_live_per_client: max_live_per_client?,
         max_per_client_hour: max_per_client_hour?,
         max_call_minutes: max_call_minutes?,
+        max_queue: max_queue?,
+        max_wait_seconds: max_wait_seconds?,
     })
 }
 
@@ -100,6 +104,7 @@ pub fn answer(
         .optional(var::RING_SKIP_MACHINES, read::flag)
         .map(|v| v.unwrap_or(var::default::RING_SKIP_MACHINES));
     let voicemail_seconds = r.number(&number::VOICEMAIL_MAX_SECONDS);
+    let hold_music = r.optional(var::HOLD_MUSIC_URL, read::audio_url);
     Ok(AnswerSettings {
         greeting: company.greeting.clone()?,
         greetings: company.greetings.clone()?,
@@ -109,6 +114,7 @@ pub fn answer(
         ring_seconds: ring_seconds?,
         skip_machines: skip_machines?,
         voicemail_seconds: voicemail_seconds?,
+        hold_music: hold_music?,
         hours: company.hours.clone()?,
         limits: limits.clone()?,
         ticket_key: app.ticket_key.clone()?,

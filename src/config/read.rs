@@ -154,6 +154,25 @@ pub fn flag(raw: &str) -> Result<bool, String> {
     }
 }
 
+/// An audio file Vonage can stream: an http(s) URL of an mp3 or wav file.
+pub fn audio_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let (origin, path) = raw
+        .split_once("://")
+        .and_then(|(scheme, rest)| {
+            let slash = rest.find('/')?;
+            Some((format!("{scheme}://{}", &rest[..slash]), &rest[slash..]))
+        })
+        .ok_or("expected the https URL of an mp3 or wav file")?;
+    let audio = path.ends_with(".mp3") || path.ends_with(".wav");
+    let plain = path.bytes().all(|b| b.is_ascii_graphic() && b != b'"');
+    if Origin::parse(&origin).is_some() && audio && plain {
+        Ok(raw.to_owned())
+    } else {
+        Err("expected the https URL of an mp3 or wav file (Vonage streams those)".into())
+    }
+}
+
 pub fn origin(raw: &str) -> Result<Origin, String> {
     Origin::parse(raw).ok_or_else(|| format!("expected {}", Origin::FORM))
 }

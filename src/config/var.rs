@@ -35,6 +35,9 @@ pub const MAX_CALL_MINUTES: &str = "MAX_CALL_MINUTES";
 pub const MAX_LIVE_CALLS_PER_CLIENT: &str = "MAX_LIVE_CALLS_PER_CLIENT";
 pub const RING_SKIP_MACHINES: &str = "RING_SKIP_MACHINES";
 pub const VONAGE_API_URL: &str = "VONAGE_API_URL";
+pub const MAX_QUEUE: &str = "MAX_QUEUE";
+pub const MAX_WAIT_SECONDS: &str = "MAX_WAIT_SECONDS";
+pub const HOLD_MUSIC_URL: &str = "HOLD_MUSIC_URL";
 
 /// Every variable, in the order `/healthz` and the docs list them.
 pub const ALL: &[Var] = &[
@@ -62,6 +65,9 @@ pub const ALL: &[Var] = &[
     Var::plain(MAX_CALL_MINUTES),
     Var::plain(MAX_LIVE_CALLS_PER_CLIENT),
     Var::plain(RING_SKIP_MACHINES),
+    Var::plain(MAX_QUEUE),
+    Var::plain(MAX_WAIT_SECONDS),
+    Var::plain(HOLD_MUSIC_URL),
     Var::plain(VONAGE_API_URL),
     Var::secret(OPS_TOKEN),
     Var::plain(EVENT_TTL_DAYS),
@@ -166,6 +172,24 @@ pub mod number {
         unit: "a whole number of calls",
         why: "",
     };
+    /// Callers waiting for a line; 0 turns the waiting line off (a busy
+    /// line goes straight to voicemail).
+    pub const MAX_QUEUE: Number = Number {
+        name: super::MAX_QUEUE,
+        default: 10,
+        min: 0,
+        max: 1000,
+        unit: "a whole number of callers",
+        why: "",
+    };
+    pub const MAX_WAIT_SECONDS: Number = Number {
+        name: super::MAX_WAIT_SECONDS,
+        default: 300,
+        min: 30,
+        max: 3600,
+        unit: "seconds",
+        why: "",
+    };
     pub const RING_SECONDS: Number = Number {
         name: super::RING_SECONDS,
         default: 20,
@@ -239,6 +263,8 @@ mod tests {
             MAX_LIVE_CALLS_PER_CLIENT,
             RING_SECONDS,
             VOICEMAIL_MAX_SECONDS,
+            MAX_QUEUE,
+            MAX_WAIT_SECONDS,
         ] {
             assert!((n.min..=n.max).contains(&n.default), "{}", n.name);
             assert!(ALL.iter().any(|v| v.name == n.name), "{}", n.name);

@@ -24,8 +24,13 @@ use crate::call::guard::{
     Admission, AdmitRequest, GuardMemory, HOUR_MS, IssueRequest, Issued, Struck, Write, one_field,
     read_field,
 };
+use crate::call::line::{Move, Place, Waiting};
+use crate::call::speech::Caller;
+use crate::call::{ring, voicemail};
+use crate::shared::origin::WorkerOrigin;
 
-use super::js;
+use super::runtime::{Env, call_line, console_error};
+use super::{js, speech, state, vonage_api};
 
 const BINDING: &str = "CALL_GUARD";
 /// One guard for every call: the caps are global.
@@ -45,6 +50,8 @@ pub struct CallGuard {
 struct Guard {
     /// `state.storage`: the object's durable key-value storage.
     storage: JsValue,
+    /// The worker's environment: what a waiting caller is moved on with.
+    env: Env,
     /// The guard's state, read from storage once per instance.
     memory: RefCell<Option<GuardMemory>>,
     /// Whether this instance has made sure the sweeping alarm is set.
@@ -54,10 +61,11 @@ struct Guard {
 #[wasm_bindgen]
 impl CallGuard {
     #[wasm_bindgen(constructor)]
-    pub fn new(state: JsValue, _env: JsValue) -> CallGuard {
+    pub fn new(state: JsValue, env: JsValue) -> CallGuard {
         CallGuard {
             inner: Rc::new(Guard {
                 storage: js::get(&state, "storage").unwrap_or(JsValue::UNDEFINED),
+                env: Env::new(env),
                 memory: RefCell::new(None),
                 alarm_checked: Cell::new(false),
             }),
@@ -132,6 +140,9 @@ impl Guard {
         // Decided in memory without awaiting, then written.
         let (admission, writes) = self.memory().await?.admit(request, now_ms());
         self.store(&writes).await?;
+        if let Admission::Wait(_) = admission {
+            self.wake_for_the_line().await?;
+        }
         self.keep_sweeping().await?;
         Ok(admission)
     }
@@ -150,9 +161,89 @@ impl Guard {
     }
 
     async fn release(&self, leg: &str) -> Result<bool, JsValue> {
-        let write = self.memory().await?.release(leg);
-        self.store(write.as_slice()).await?;
-        Ok(write.is_some())
+        let (writes, moves) = self.memory().await?.release(leg, now_ms());
+        self.store(&writes).await?;
+        self.carry_out(moves).await?;
+        Ok(!writes.is_empty())
+    }
+
+    /// Sets the alarm for when the line must move by itself (a caller's
+    /// longest wait, a lost final event), unless it is set sooner.
+    async fn wake_for_the_line(&self) -> Result<(), JsValue> {
+        let Some(wake) = self.memory().await?.next_wake_ms() else {
+            return Ok(());
+        };
+        let set = js::call_await(&self.storage, "getAlarm", &[]).await?;
+        if set.as_f64().is_none_or(|at| at as u64 > wake) {
+            js::call_await(&self.storage, "setAlarm", &[(wake as f64).into()]).await?;
+            self.alarm_checked.set(true);
+        }
+        Ok(())
+    }
+
+    /// Moves waiting callers on: to a free line, or to voicemail. A caller
+    /// whose transfer to a line fails goes to voicemail and the line to
+    /// the next; nothing here fails the request that freed the line.
+    async fn carry_out(&self, moves: Vec<Move>) -> Result<(), JsValue> {
+        let mut moves = moves;
+        let mut at = 0;
+        while let Some(next) = moves.get(at).cloned() {
+            at += 1;
+            let (waiting, connect) = match next {
+                Move::Connect(w) => (w, true),
+                Move::Voicemail(w) => (w, false),
+            };
+            if connect {
+                match self.transfer(&waiting, true).await {
+                    Ok(()) => {
+                        call_line("line", Some(&waiting.leg), "moved on: connect");
+                        continue;
+                    }
+                    Err(e) => {
+                        console_error!(
+                            "waiting line: a caller could not be put through ({e}); voicemail instead"
+                        );
+                        let (writes, more) = self.memory().await?.unseat(&waiting.leg, now_ms());
+                        self.store(&writes).await?;
+                        moves.extend(more);
+                    }
+                }
+            }
+            match self.transfer(&waiting, false).await {
+                Ok(()) => call_line("line", Some(&waiting.leg), "moved on: voicemail"),
+                // The hold NCCO ends in voicemail by itself.
+                Err(e) => console_error!(
+                    "waiting line: a caller could not be moved to voicemail ({e}); their hold music ends in voicemail"
+                ),
+            }
+        }
+        self.wake_for_the_line().await
+    }
+
+    /// Transfers a waiting caller's leg to the ring list, or to voicemail.
+    async fn transfer(&self, waiting: &Waiting, connect: bool) -> Result<(), String> {
+        let config = state::config(&self.env);
+        let settings = config.answer.as_ref().map_err(|e| e.to_string())?;
+        let api = config.recordings.as_ref().map_err(|e| e.to_string())?;
+        let words = speech::load(&self.env, &waiting.origin, &waiting.lang).await;
+        let origin = WorkerOrigin(&waiting.origin);
+        let ncco = if connect {
+            let caller = Caller {
+                speech: &words,
+                lang: &waiting.lang,
+            };
+            ring::greet_and_ring(settings, origin, caller)
+        } else {
+            voicemail::ncco(settings, origin, words.no_answer_words(), &words)
+        };
+        vonage_api::transfer(
+            &api.api,
+            &api.application_id,
+            &api.private_key,
+            &waiting.leg,
+            &ncco,
+        )
+        .await
     }
 
     /// `https://guard/<message>?<its fields>`, answered in a word or two.
@@ -163,7 +254,11 @@ impl Guard {
         let answer = match path.rsplit('/').next() {
             Some("admit") => {
                 let asked = AdmitRequest::from_query(query).ok_or_else(malformed)?;
-                self.admit(&asked).await?.as_str().to_owned()
+                self.admit(&asked).await?.as_text()
+            }
+            Some("place") => {
+                let user = read_field(query, "user").ok_or_else(malformed)?;
+                Place::json(self.memory().await?.line.place_of(&user))
             }
             Some("issue") => {
                 let asked = IssueRequest::from_query(query).ok_or_else(malformed)?;
@@ -191,6 +286,9 @@ impl Guard {
     /// Forgets what can no longer matter (`GuardMemory::sweep`); comes back
     /// in an hour while any ticket remains.
     async fn alarm(&self) -> Result<(), JsValue> {
+        let (writes, moves) = self.memory().await?.advance(now_ms());
+        self.store(&writes).await?;
+        self.carry_out(moves).await?;
         let sweep = self.memory().await?.sweep(now_ms());
         if !sweep.forget.is_empty() {
             let keys: Array = sweep.forget.iter().map(JsValue::from).collect();
@@ -201,7 +299,7 @@ impl Guard {
         } else {
             self.alarm_checked.set(false);
         }
-        Ok(())
+        self.wake_for_the_line().await
     }
 }
 
@@ -251,4 +349,10 @@ pub async fn strike(env: &JsValue, user: &str) -> Result<Struck, String> {
 
 pub async fn release(env: &JsValue, leg: &str) -> Result<bool, String> {
     Ok(ask(env, "release", &one_field("leg", leg)).await? == "true")
+}
+
+/// The place of the caller whose Vonage user is `user`, as JSON
+/// (`call::line::Place::json`).
+pub async fn place(env: &JsValue, user: &str) -> Result<String, String> {
+    ask(env, "place", &one_field("user", user)).await
 }

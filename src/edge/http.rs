@@ -87,6 +87,11 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     json_with(status, value, &[])
 }
 
+/// A body that is JSON text already.
+pub fn json_text(status: u16, json: &str) -> Response {
+    respond(status, json, &[])
+}
+
 /// A JSON body with more headers (CORS).
 pub fn json_with<T: Serialize>(
     status: u16,
@@ -209,10 +214,23 @@ fn unreadable(_: JsValue) -> AppError {
 /// declared length, so within it one read is safe). A body without one
 /// (chunked) is read chunk by chunk and cut off at the limit: it is never
 /// buffered whole, however long the client keeps sending.
+/// Oversized bodies up to this length are read before the 413 (see below).
+const DRAIN_MAX_BYTES: u64 = 64 * 1024;
+
 pub async fn read_body(req: &Request, limit: usize) -> Result<Vec<u8>, AppError> {
     let too_large = AppError::PayloadTooLarge { limit_bytes: limit };
     match header(req, "Content-Length").map(|v| v.trim().parse::<u64>()) {
-        Some(Ok(declared)) if declared > limit as u64 => Err(too_large),
+        Some(Ok(declared)) if declared > limit as u64 => {
+            // A small body is read anyway (and dropped): a connection closed
+            // with the upload unread reaches the client as a reset, not as
+            // this 413. A large one is never read.
+            if declared <= DRAIN_MAX_BYTES
+                && let Ok(promise) = req.array_buffer()
+            {
+                let _ = JsFuture::from(promise).await;
+            }
+            Err(too_large)
+        }
         Some(Ok(_)) => {
             let buffer = JsFuture::from(req.array_buffer().map_err(unreadable)?)
                 .await

@@ -4,6 +4,7 @@
 //! Each fact lives once here, with the Vonage reference it comes from.
 
 pub mod answer_request;
+pub mod calls;
 pub mod event;
 pub mod jwt;
 pub mod legs;

@@ -44,6 +44,16 @@ pub enum Action {
         #[serde(rename = "eventUrl", default, skip_serializing_if = "Option::is_none")]
         event_url: Option<Vec<String>>,
     },
+    /// Plays audio files (NCCO reference, stream: `streamUrl` "an array
+    /// containing a single URL to an mp3 or wav (16-bit) audio file";
+    /// `loop` "the number of times audio is repeated before the Call is
+    /// closed", 0 for ever).
+    Stream {
+        #[serde(rename = "streamUrl")]
+        stream_url: Vec<String>,
+        #[serde(rename = "loop")]
+        repeat: u32,
+    },
     Record {
         #[serde(rename = "beepStart")]
         beep_start: bool,

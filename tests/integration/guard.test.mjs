@@ -95,15 +95,16 @@ describe("tickets", () => {
 });
 
 describe("caps", () => {
-  test("at most MAX_CONCURRENT_CALLS connected; a final event frees a line", async () => {
-    const w = await startWorker({ vars: { MAX_CONCURRENT_CALLS: "2", MAX_CALLS_PER_CLIENT_HOUR: "100" } });
+  test("at most MAX_CONCURRENT_CALLS connected (no waiting line: MAX_QUEUE=0, voicemail instead); a final event frees a line", async () => {
+    const w = await startWorker({ vars: { MAX_CONCURRENT_CALLS: "2", MAX_CALLS_PER_CLIENT_HOUR: "100", MAX_QUEUE: "0" } });
     try {
       const first = await answerCall(w, { ticket: await ticketFrom(w) });
       const second = await answerCall(w, { ticket: await ticketFrom(w) });
       const third = await answerCall(w, { ticket: await ticketFrom(w) });
       assert.ok(connects(first.ncco) && connects(second.ncco));
       assert.ok(!connects(third.ncco));
-      assert.match(third.ncco[0].text, /all our lines are busy/);
+      assert.match(third.ncco[0].text, /no one can take your call/);
+      assert.equal(third.ncco[1].action, "record");
       assert.equal((await answeredEntry(w, third.conversation)).raw.reason, "lines_busy");
       // The first call ends: its visitor leg's final event frees the line.
       const completed = { uuid: first.leg, conversation_uuid: first.conversation, status: "completed", direction: "inbound", timestamp: new Date().toISOString() };

@@ -28,7 +28,7 @@ use ops::{
     health_report, ops_call, ops_callback_done, ops_callbacks, ops_calls, ops_dead_letters,
     ops_recording,
 };
-use visitor::{auth, auth_preflight, callbacks, page, page_config};
+use visitor::{auth, auth_preflight, callbacks, line_place, page, page_config};
 use webhooks::{answer, event, fallback, rtc};
 /// The rate-limiting bindings (`[[ratelimits]]` in wrangler.toml): tokens
 /// from `/auth`, and callback requests.
@@ -94,6 +94,7 @@ pub async fn handle_later(
         Route::Fallback => boxed(fallback(&req, method, &url, &config, env)).await,
         Route::Rtc => boxed(rtc(&req, &url, &config, &env)).await,
         Route::Callbacks => boxed(callbacks(&req, &url, &config, &env)).await,
+        Route::Line { user } => boxed(line_place(&env, &user)).await,
         Route::OpsCallbacks => boxed(ops_callbacks(&req, &config, &env)).await,
         Route::OpsCallbackDone { id } => boxed(ops_callback_done(&req, &config, &env, &id)).await,
         Route::OpsRecording {

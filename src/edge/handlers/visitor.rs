@@ -256,6 +256,17 @@ struct CallbackTaken<'a> {
 
 /// A visitor's callback request: from our own page only, rate limited per
 /// client, JSON within a few KiB.
+/// A waiting caller's place in line and the estimated wait
+/// (`{"place":2,"wait_seconds":360,"lines":1}`), or `{"place":null}` when
+/// the user's call is not waiting (connected, ended, or never placed).
+pub(super) async fn line_place(env: &Env, user: &str) -> Result<Response, AppError> {
+    let json = guard::place(env.as_ref(), user).await.map_err(|e| {
+        console_error!("line: the call guard is unavailable ({e})");
+        AppError::GuardUnavailable
+    })?;
+    Ok(http::json_text(200, &json))
+}
+
 pub(super) async fn callbacks(
     req: &Request,
     url: &RequestUrl,

@@ -90,7 +90,7 @@ pub(super) async fn answer(
     let (decision, ticket_lang, struck) = match settings {
         _ if !signed_or_allowed => (Decision::Unsigned, None, None),
         Err(e) => (Decision::NotConfigured(e.clone()), None, None),
-        Ok(settings) => admit(&request, settings, &env).await,
+        Ok(settings) => admit(&request, settings, WorkerOrigin(url.origin()), &env).await,
     };
     // A refusal is a call's story, told in its log entry; only a service at
     // fault goes to the worker's log too.
@@ -141,9 +141,11 @@ pub(super) async fn answer(
 async fn admit(
     request: &AnswerRequest,
     settings: &AnswerSettings,
+    origin: WorkerOrigin<'_>,
     env: &Env,
 ) -> (Decision, Option<String>, Option<Struck>) {
-    let (question, lang) = match answer::guard_question(request, settings, now_ms() / 1000) {
+    let (question, lang) = match answer::guard_question(request, settings, origin, now_ms() / 1000)
+    {
         Ok(asked) => asked,
         Err(decision) => {
             let struck = match request.from_user.as_deref() {
