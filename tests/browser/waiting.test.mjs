@@ -1,0 +1,98 @@
+// The waiting line on the page, in headless Chromium against the worker in
+// workerd: with every line busy the visitor's call waits in the guard's
+// line, and the page shows its place and the estimated wait, follows the
+// line as it moves, and goes on to ringing once the call is put through.
+// axe-core checks the waiting state for accessibility problems.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { randomUUID } from "node:crypto";
+import { startWorker, eventually } from "../helpers/worker.mjs";
+import { launch, openPage, screenshot } from "../helpers/browser.mjs";
+import { answerCall, ticketFrom } from "../helpers/calls.mjs";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let worker;
+let browser;
+before(async () => {
+  [worker, browser] = await Promise.all([startWorker({ vars: { MAX_CONCURRENT_CALLS: "1", MAX_QUEUE: "5" } }), launch()]);
+});
+after(async () => {
+  await browser?.close();
+  await worker?.dispose();
+});
+
+const state = (page) => page.locator(".status").getAttribute("data-state");
+const status = (page) => page.locator("#status-text").textContent();
+const detail = (page) => page.locator("#status-detail").textContent();
+
+async function hangUp({ leg, conversation }) {
+  const completed = { uuid: leg, conversation_uuid: conversation, status: "completed", direction: "inbound", timestamp: new Date().toISOString() };
+  const res = await worker.fetch("/webhooks/event", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(completed) });
+  assert.equal(res.status, 200);
+}
+
+/** axe-core's violations on the page as it is now (WCAG 2.1 A and AA). */
+async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }));
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+for (const width of [375, 1280]) {
+  test(`every line busy: the page shows its place and wait, follows the line, then rings (${width} px)`, async () => {
+    // One call holds the only line; another waits before the visitor.
+    const holder = await answerCall(worker, { ticket: await ticketFrom(worker) });
+    assert.ok(holder.ncco.some((a) => a.action === "connect"));
+    const ahead = await answerCall(worker, { ticket: await ticketFrom(worker) });
+    assert.match(ahead.ncco[0].text, /number 1 in line/);
+
+    const { page, context, consoleErrors } = await openPage(browser, worker.url, { width, clock: true });
+    try {
+      await page.goto(worker.url + "/");
+      await page.locator('.status[data-state="ready"]').waitFor();
+      await page.locator("#call-button").click();
+      await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
+      // Vonage asks the answer webhook with the page's ticket: the call waits, second in line.
+      const [[, context_]] = await page.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
+      const mine = await answerCall(worker, { ticket: context_.ticket, leg: randomUUID() });
+      assert.match(mine.ncco[0].text, /number 2 in line/);
+
+      await page.clock.runFor(5_000);
+      await page.locator('.status[data-state="waiting"]').waitFor();
+      assert.equal(await status(page), "You are number 2 in line.");
+      // The estimate: the usual call length (3 min) before any call ended here, then the last calls' average.
+      assert.match(await detail(page), /^About (\d+ minutes|a minute)\. Music plays while you wait/);
+      assert.equal((await page.locator("#call-button").textContent()).trim(), "Hang up");
+      assert.ok(await page.evaluate((w) => document.documentElement.scrollWidth <= w, width), "no horizontal scrolling");
+      assert.deepEqual(await axeViolations(page), []);
+      await screenshot(page, `${width}-waiting-1-second-in-line`);
+
+      // The caller ahead hangs up: the page moves up.
+      await hangUp(ahead);
+      await eventually(async () => {
+        await page.clock.runFor(5_000);
+        return (await status(page)) === "You are number 1 in line.";
+      }, { what: "the page to say number 1" });
+      await screenshot(page, `${width}-waiting-2-next`);
+
+      // The line frees: the guard transfers the call, the page's phone rings.
+      await hangUp(holder);
+      await eventually(() => worker.vonage.transfers.find((t) => t.leg === mine.leg), { what: "the transfer" });
+      await eventually(async () => {
+        await page.clock.runFor(5_000);
+        return (await state(page)) === "calling";
+      }, { what: "the page to leave the line" });
+      await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "RINGING"));
+      await page.locator('.status[data-state="ringing"]').waitFor();
+      assert.deepEqual(consoleErrors, []);
+      // The visitor's call ends; so does this test's (its line frees).
+      await page.evaluate(() => window.__fake.emit("callHangup", "call-1", {}, "REMOTE_HANGUP"));
+      await hangUp(mine);
+    } finally {
+      await context.close();
+    }
+  });
+}
