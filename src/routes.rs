@@ -46,6 +46,8 @@ pub enum Route {
         recording_id: String,
     },
     OpsCallbacks,
+    /// The calls in progress and the waiting line, now.
+    OpsLine,
     OpsCallbackDone {
         id: String,
     },
@@ -115,6 +117,7 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ["ops", "calls"] => (Route::OpsCalls, GET),
         ["ops", "dead-letters"] => (Route::OpsDeadLetters, GET),
         ["ops", "callbacks"] => (Route::OpsCallbacks, GET),
+        ["ops", "line"] => (Route::OpsLine, GET),
         ["ops", "callbacks", id, "done"] if !id.is_empty() => {
             if method == Method::Post && !callback::is_id(id) {
                 return Err(AppError::InvalidId {
@@ -223,6 +226,17 @@ mod tests {
             Err(AppError::MethodNotAllowed { allow: "POST" })
         );
         assert_eq!(resolve(Get, "/ops/callbacks"), Ok(Route::OpsCallbacks));
+        assert_eq!(resolve(Get, "/ops/line"), Ok(Route::OpsLine));
+        assert_eq!(
+            resolve(Get, "/line/visitor-00ff"),
+            Ok(Route::Line {
+                user: "visitor-00ff".into()
+            })
+        );
+        assert_eq!(
+            resolve(Get, "/line/a%20b"),
+            Err(AppError::InvalidId { what: "user" })
+        );
         assert_eq!(
             resolve(Post, "/ops/callbacks/1767258000000-0123456789abcdef/done"),
             Ok(Route::OpsCallbackDone {

@@ -110,6 +110,30 @@ async function showCalls({ day = listState.day, append = false } = {}) {
   const callbacks = await api("/ops/callbacks").catch(() => null);
   showTotals(page.totals, callbacks);
   showCallbacks(callbacks);
+  showLine();
+}
+
+/** How often the "Now" panel asks the call guard for the calls in progress and the waiting line. */
+const LINE_POLL_MS = 5000;
+let lineTimer = null;
+
+/** Calls in progress and who waits, refreshed while the list is shown. */
+async function showLine() {
+  clearTimeout(lineTimer);
+  if ($("calls").hidden) return;
+  const line = await api("/ops/line").catch(() => null);
+  if (line) {
+    const waiting = line.waiting ?? [];
+    const longest = waiting.reduce((most, w) => Math.max(most, w.waited_seconds), 0);
+    $("line-summary").textContent =
+      `${line.live.length} of ${line.lines || "?"} line${line.lines === 1 ? "" : "s"} in use; ` +
+      (waiting.length ? `${waiting.length} waiting, the longest for ${formatDuration(longest)}.` : "nobody waiting.");
+    $("line-list").replaceChildren(
+      ...waiting.map((w) => el("li", {}, el("strong", {}, `${w.place}.`), ` waiting ${formatDuration(w.waited_seconds)} (${w.lang})`, el("span", { className: "call-id" }, ` ${w.leg}`))),
+    );
+    $("line").hidden = line.live.length === 0 && waiting.length === 0;
+  }
+  lineTimer = setTimeout(showLine, LINE_POLL_MS);
 }
 
 function showTotals(totals, callbacks) {

@@ -895,6 +895,44 @@ impl GuardMemory {
         moves
     }
 
+    /// The calls in progress and who waits, for ops, as JSON:
+    /// `{"lines":1,"live":[{"leg":"…","seconds":75}],"waiting":[{"leg":"…",
+    /// "place":1,"waited_seconds":40,"lang":"de"}],"usual_call_seconds":180}`
+    /// (no client addresses, no user names).
+    pub fn view_json(&self, now_ms: u64) -> String {
+        let leg = |leg: &str| serde_json::to_string(leg).unwrap_or_default();
+        let seconds = |since: u64| now_ms.saturating_sub(since) / 1000;
+        let live: Vec<String> = self
+            .live
+            .iter()
+            .map(|c| {
+                let (leg, held) = (leg(&c.leg), seconds(c.started_ms));
+                format!(r#"{{"leg":{leg},"seconds":{held}}}"#)
+            })
+            .collect();
+        // `lang` is a language code (`speech::language_code`): no escaping.
+        let waiting: Vec<String> = self
+            .line
+            .waiting
+            .iter()
+            .enumerate()
+            .map(|(at, w)| {
+                let (leg, place, waited) = (leg(&w.leg), at + 1, seconds(w.since_ms));
+                let lang = &w.lang;
+                format!(
+                    r#"{{"leg":{leg},"place":{place},"waited_seconds":{waited},"lang":"{lang}"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"lines":{},"live":[{}],"waiting":[{}],"usual_call_seconds":{}}}"#,
+            self.line.max_concurrent,
+            live.join(","),
+            waiting.join(","),
+            self.line.usual_call_seconds()
+        )
+    }
+
     /// When the guard must look at the line again by itself: the first
     /// caller's longest wait, or the first live call's longest life, while
     /// anyone waits.
@@ -1352,6 +1390,19 @@ mod tests {
             })
         );
         assert_eq!(g.reloaded(), g.memory, "the line survives a new instance");
+    }
+
+    #[test]
+    fn ops_see_the_calls_in_progress_and_who_waits() {
+        let mut g = Guard::default();
+        g.admit_with("t1", "a", "leg1", 0, ONE_LINE);
+        g.admit_with("t2", "b", "leg\"2", 10_000, ONE_LINE);
+        let view = g.memory.view_json(70_000);
+        assert_eq!(
+            view,
+            r#"{"lines":1,"live":[{"leg":"leg1","seconds":70}],"waiting":[{"leg":"leg\"2","place":1,"waited_seconds":60,"lang":"en"}],"usual_call_seconds":180}"#
+        );
+        assert!(!view.contains("user-"), "no user names");
     }
 
     #[test]

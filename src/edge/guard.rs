@@ -256,6 +256,7 @@ impl Guard {
                 let asked = AdmitRequest::from_query(query).ok_or_else(malformed)?;
                 self.admit(&asked).await?.as_text()
             }
+            Some("view") => self.memory().await?.view_json(now_ms()),
             Some("place") => {
                 let user = read_field(query, "user").ok_or_else(malformed)?;
                 Place::json(self.memory().await?.line.place_of(&user))
@@ -355,4 +356,9 @@ pub async fn release(env: &JsValue, leg: &str) -> Result<bool, String> {
 /// (`call::line::Place::json`).
 pub async fn place(env: &JsValue, user: &str) -> Result<String, String> {
     ask(env, "place", &one_field("user", user)).await
+}
+
+/// The calls in progress and who waits, as JSON (`GuardMemory::view_json`).
+pub async fn view(env: &JsValue) -> Result<String, String> {
+    ask(env, "view", "").await
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { startWorker, eventually } from "../helpers/worker.mjs";
+import { startWorker, eventually, OPS_TOKEN } from "../helpers/worker.mjs";
 import { launch, openPage, screenshot } from "../helpers/browser.mjs";
 import { answerCall, ticketFrom } from "../helpers/calls.mjs";
 
@@ -69,6 +69,19 @@ for (const width of [375, 1280]) {
       assert.ok(await page.evaluate((w) => document.documentElement.scrollWidth <= w, width), "no horizontal scrolling");
       assert.deepEqual(await axeViolations(page), []);
       await screenshot(page, `${width}-waiting-1-second-in-line`);
+
+      // Ops see the same line on their page ("Now"): one line in use, two waiting.
+      const ops = await context.newPage();
+      await ops.goto(worker.url + "/ops.html");
+      await ops.fill("#token", OPS_TOKEN);
+      await ops.click("#sign-in button[type=submit]");
+      await ops.locator("#line:not([hidden])").waitFor();
+      assert.match(await ops.locator("#line-summary").textContent(), /^1 of 1 line in use; 2 waiting, the longest for \d+:\d\d\.$/);
+      assert.equal(await ops.locator("#line-list li").count(), 2);
+      assert.match(await ops.locator("#line-list li").nth(1).textContent(), new RegExp(mine.leg));
+      assert.deepEqual(await axeViolations(ops), []);
+      await screenshot(ops, `${width}-waiting-ops-now`);
+      await ops.close();
 
       // The caller ahead hangs up: the page moves up.
       await hangUp(ahead);

@@ -8,7 +8,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, eventually, DESTINATION } from "../helpers/worker.mjs";
+import { startWorker, eventually, DESTINATION, OPS_TOKEN } from "../helpers/worker.mjs";
 import { answerCall, ticketFrom, userOf } from "../helpers/calls.mjs";
 
 const connects = (ncco) => ncco.some((a) => a.action === "connect");
@@ -61,6 +61,14 @@ describe("a full line", () => {
 
     const fourth = await call(w);
     assert.ok(records(fourth.ncco) && !connects(fourth.ncco), `the line is full: voicemail, ${JSON.stringify(fourth.ncco)}`);
+
+    // Ops see the line now: the call in progress and who waits, in order.
+    const ops = await (await w.fetch("/ops/line", { headers: { authorization: `Bearer ${OPS_TOKEN}` } })).json();
+    assert.equal(ops.lines, 1);
+    assert.deepEqual(ops.live.map((c) => c.leg), [first.leg]);
+    assert.deepEqual(ops.waiting.map((c) => [c.place, c.leg]), [[1, second.leg], [2, third.leg]]);
+    assert.ok(!JSON.stringify(ops).includes(second.user), "no user names");
+    assert.equal((await w.fetch("/ops/line")).status, 401);
 
     // The page asks its place by its Vonage user.
     const line = await (await w.fetch(`/line/${third.user}`)).json();

@@ -26,7 +26,7 @@ use super::state;
 
 use ops::{
     health_report, ops_call, ops_callback_done, ops_callbacks, ops_calls, ops_dead_letters,
-    ops_recording,
+    ops_line, ops_recording,
 };
 use visitor::{auth, auth_preflight, callbacks, line_place, page, page_config};
 use webhooks::{answer, event, fallback, rtc};
@@ -96,6 +96,7 @@ pub async fn handle_later(
         Route::Callbacks => boxed(callbacks(&req, &url, &config, &env)).await,
         Route::Line { user } => boxed(line_place(&env, &user)).await,
         Route::OpsCallbacks => boxed(ops_callbacks(&req, &config, &env)).await,
+        Route::OpsLine => boxed(ops_line(&req, &config, &env)).await,
         Route::OpsCallbackDone { id } => boxed(ops_callback_done(&req, &config, &env, &id)).await,
         Route::OpsRecording {
             call_id,

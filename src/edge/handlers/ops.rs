@@ -1,5 +1,5 @@
 //! What ops read: health, the call log, voicemail, callback requests,
-//! dead letters. Everything but the bare health status needs `OPS_TOKEN`.
+//! dead letters, the calls in progress and the waiting line. Everything but the bare health status needs `OPS_TOKEN`.
 
 use super::super::runtime::{Env, console_error};
 use web_sys::{Request, Response};
@@ -50,6 +50,20 @@ pub(super) fn health_report(req: &Request, config: &Config, env: &Env) -> Respon
     } else {
         http::json(report.http_status(), &report.public())
     }
+}
+
+/// The calls in progress and who waits in line, from the call guard.
+pub(super) async fn ops_line(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+) -> Result<Response, AppError> {
+    authorize_ops(req, config)?;
+    let view = guard::view(env.as_ref()).await.map_err(|e| {
+        console_error!("ops: the call guard is unavailable ({e})");
+        AppError::GuardUnavailable
+    })?;
+    Ok(http::json_text(200, &view))
 }
 
 pub(super) async fn ops_callbacks(
