@@ -45,10 +45,10 @@ before(() => {
   assert.ok(existsSync(simulator), "target/debug/simulate is missing: scripts/test.sh builds it (cargo build --bin simulate)");
 });
 
-// Three deployments, so every scenario has the settings it needs: the
-// default (one number, always open), a ring list, and one closed right now
-// (every day closed, today and the next days listed in CLOSED_DATES). The
-// last two fetch recordings from the simulator's media API.
+// Four deployments, so every scenario has the settings it needs: the
+// default (one number, always open), a ring list, one closed right now
+// (every day closed, today and the next days listed in CLOSED_DATES), and
+// one line (the waiting line's scenario).
 const RING_LIST = "447700900001,447700900002";
 const closedDays = () => [0, 1, 2, 3].map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10)).join(",");
 // Every one has the simulator stand in for Vonage's Users and media APIs
@@ -58,8 +58,11 @@ const deployments = {
   default: vonageApi,
   ring_list: async () => ({ DESTINATION_PHONE_NUMBER: undefined, DESTINATION_PHONE_NUMBERS: RING_LIST, ...(await vonageApi()) }),
   closed: async () => ({ OPENING_HOURS: "Mon-Sun 09:00-17:00", CLOSED_DATES: closedDays(), ...(await vonageApi()) }),
+  // The waiting line: one line, so a third caller waits behind a second.
+  one_line: async () => ({ MAX_CONCURRENT_CALLS: "1", ...(await vonageApi()) }),
 };
-const deploymentOf = (scenario) => (scenario.requires?.includes("closed") ? "closed" : scenario.requires?.includes("ring_list") ? "ring_list" : "default");
+const deploymentOf = (scenario) =>
+  ["closed", "ring_list", "one_line"].find((need) => scenario.requires?.includes(need)) ?? "default";
 
 describe("with signed webhooks", () => {
   const running = {};
@@ -82,6 +85,20 @@ describe("with signed webhooks", () => {
       const { worker, vars } = running[deploymentOf(scenario)];
       const { code, stdout } = await simulate(worker.url, vars, "--scenario", path.join(scenarioDir, file));
       assert.equal(code, 0, stdout);
+      if (scenario.line) {
+        // Three callers, one line (tools/simulate/src/line.rs).
+        assert.match(stdout, /✓ first caller: NCCO: talk "[^"]+", then connect 447700900000 → 447700900001/);
+        assert.match(stdout, /✓ second caller: NCCO: on hold, talk "All our lines are busy\. You are number 1 in line\.[^"]*", then http:\/\/[^ ]+\/audio\/hold\.wav looped \d+×, then voicemail/);
+        assert.match(stdout, /✓ third caller: NCCO: on hold, talk "[^"]*number 2 in line[^"]*"/);
+        assert.match(stdout, /✓ second caller's page: number 1 in line, about \d+ s/);
+        assert.match(stdout, /✓ third caller's page: number 2 in line/);
+        assert.match(stdout, /✓ first hung up: the second moved on \(Voice API transfer, PUT \/v1\/calls\/[0-9a-f-]{36}\): NCCO: talk "[^"]+", then connect 447700900000 → 447700900001/);
+        assert.match(stdout, /✓ third caller's page: number 1 in line now/);
+        assert.match(stdout, /✓ callback request \d{13}-[0-9a-f]{16} taken \(201\), listed for ops, marked done/);
+        assert.match(stdout, /✓ third caller hung up: out of the line at once/);
+        assert.match(stdout, /RESULT: 1 scenarios passed, 0 failed, 0 skipped; 0 deviations/);
+        return;
+      }
       // One Vonage user per call, made through the (stand-in) Users API.
       const user = stdout.match(/✓ RS256 token for "(visitor-[0-9a-f]{32})" verifies/)?.[1];
       assert.ok(user, stdout);

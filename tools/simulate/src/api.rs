@@ -7,7 +7,11 @@
 //! - the Users API, `POST /v1/users` (Application API v2 reference, "Create
 //!   User"): `201` with the user (`id` `USR-…`, the `name` asked for, its
 //!   `properties.ttl`), as `/auth` needs one user per call;
-//! - the media API, `GET /v1/files/<recording id>`: the voicemail fixture.
+//! - the media API, `GET /v1/files/<recording id>`: the voicemail fixture;
+//! - the Voice API's transfer, `PUT /v1/calls/<uuid>` with `{"action":
+//!   "transfer", "destination": {"type": "ncco", "ncco": [...]}}` (Voice
+//!   API reference, "Modify an in progress call"): `204 No Content`, the
+//!   leg and its new NCCO kept for the waiting line's scenario.
 
 use std::sync::{Arc, Mutex};
 
@@ -31,9 +35,35 @@ pub struct MadeUser {
     pub ttl: Option<u64>,
 }
 
+/// A leg the Voice API was asked to transfer, and the NCCO it got.
+#[derive(Debug, Clone)]
+pub struct Transferred {
+    pub leg: String,
+    pub ncco: Value,
+}
+
 pub struct VonageApi {
     pub seen: Seen,
     pub users: Arc<Mutex<Vec<MadeUser>>>,
+    pub transfers: Arc<Mutex<Vec<Transferred>>>,
+}
+
+/// A transfer from a Voice API request body, or why not.
+fn transfer_of(leg: &str, body: &str) -> Result<Transferred, String> {
+    let body: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    if body["action"] != "transfer" || body["destination"]["type"] != "ncco" {
+        return Err(
+            "expected {\"action\":\"transfer\",\"destination\":{\"type\":\"ncco\",...}}".into(),
+        );
+    }
+    let ncco = body["destination"]["ncco"].clone();
+    if !ncco.is_array() {
+        return Err("destination.ncco must be an NCCO (an array)".into());
+    }
+    Ok(Transferred {
+        leg: leg.to_owned(),
+        ncco,
+    })
 }
 
 /// Whether an origin is one the simulator can serve: http on this machine.
@@ -107,7 +137,12 @@ impl VonageApi {
         })?;
         let seen: Seen = Arc::default();
         let users: Arc<Mutex<Vec<MadeUser>>> = Arc::default();
-        let (log, made) = (Arc::clone(&seen), Arc::clone(&users));
+        let transfers: Arc<Mutex<Vec<Transferred>>> = Arc::default();
+        let (log, made, moved) = (
+            Arc::clone(&seen),
+            Arc::clone(&users),
+            Arc::clone(&transfers),
+        );
         let application_id = application_id.to_owned();
         let origin = origin.trim_end_matches('/').to_owned();
         std::thread::spawn(move || {
@@ -148,6 +183,28 @@ impl VonageApi {
                                 .with_status_code(401),
                         ),
                     },
+                    ("PUT", p) if p.starts_with("/v1/calls/") => {
+                        let leg = &p["/v1/calls/".len()..];
+                        match authorized.and_then(|()| transfer_of(leg, &body)) {
+                            Ok(transfer) => {
+                                if let Ok(mut moved) = moved.lock() {
+                                    moved.push(transfer);
+                                }
+                                (
+                                    Ok(format!("PUT {path}")),
+                                    tiny_http::Response::from_data(Vec::new())
+                                        .with_status_code(204),
+                                )
+                            }
+                            Err(why) => (
+                                Err(format!("PUT {path}: {why}")),
+                                tiny_http::Response::from_data(
+                                    br#"{"title":"Bad request"}"#.to_vec(),
+                                )
+                                .with_status_code(400),
+                            ),
+                        }
+                    }
                     ("GET", p) if p.starts_with("/v1/files/") => match authorized {
                         Ok(()) => (
                             Ok(path.clone()),
@@ -172,6 +229,10 @@ impl VonageApi {
                 let _ = request.respond(response);
             }
         });
-        Ok(Self { seen, users })
+        Ok(Self {
+            seen,
+            users,
+            transfers,
+        })
     }
 }

@@ -40,6 +40,9 @@ pub struct Scenario {
     /// After the call, the visitor asks to be called back (`name`, `phone`, `note`).
     #[serde(default)]
     pub callback: Option<Map<String, Value>>,
+    /// A full line: three callers on one line (`line.rs`), not one call.
+    #[serde(default)]
+    pub line: bool,
     #[serde(default)]
     pub expect: Expect,
 }

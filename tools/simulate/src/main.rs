@@ -23,6 +23,7 @@ mod api;
 mod checks;
 mod client;
 mod fixtures;
+mod line;
 mod play;
 mod settings;
 mod vonage;

@@ -70,6 +70,9 @@ pub fn scenario(
         println!("  - skipped: needs {missing}");
         return Ok(Played::Skipped);
     }
+    if scenario.line {
+        return crate::line::play(client, settings, session.api()?, &scenario, report);
+    }
     // The context the page passes to `serverCall`: the call ticket `/auth`
     // handed out with its token.
     let (ticket, user) = match scenario.ticket.as_str() {
@@ -83,29 +86,14 @@ pub fn scenario(
         Some(ticket) => json!({ "ticket": ticket }).to_string(),
         None => "{}".to_owned(),
     };
-    let destinations = checks::destinations(settings);
-    let ids = CallIds {
-        conversation_uuid: format!("CON-{}", vonage::uuid()),
-        app_uuid: vonage::uuid(),
-        phone_uuids: destinations.iter().map(|_| vonage::uuid()).collect(),
-        // The user the call's token was minted for (the one /auth made
-        // for it); a call with no ticket is placed as some visitor's.
-        user: user.unwrap_or_else(|| {
-            settings
-                .var_or(var::CLIENT_USER, "visitor-0123456789abcdef0123456789abcdef")
-                .to_owned()
-        }),
-        support: settings
-            .var_or(var::SUPPORT_NUMBER, "447700900000")
-            .to_owned(),
-        destinations,
-        custom_data: context,
-        recording_uuid: vonage::uuid(),
-        media_origin: settings
-            .var_or(var::VONAGE_API_URL, "https://api.nexmo.com")
-            .trim_end_matches('/')
-            .to_owned(),
-    };
+    // The user the call's token was minted for (the one /auth made for
+    // it); a call with no ticket is placed as some visitor's.
+    let user = user.unwrap_or_else(|| {
+        settings
+            .var_or(var::CLIENT_USER, "visitor-0123456789abcdef0123456789abcdef")
+            .to_owned()
+    });
+    let ids = call_ids(settings, context, user);
     if scenario.ticket == "reused" {
         // Another call uses the ticket first; it must connect.
         let first = CallIds {
@@ -151,6 +139,28 @@ pub fn scenario(
     Ok(Played::Done)
 }
 
+/// A new call's ids: its conversation and legs, placed as `user` with
+/// `context` as serverCall's.
+pub(crate) fn call_ids(settings: &Settings, context: String, user: String) -> CallIds {
+    let destinations = checks::destinations(settings);
+    CallIds {
+        conversation_uuid: format!("CON-{}", vonage::uuid()),
+        app_uuid: vonage::uuid(),
+        phone_uuids: destinations.iter().map(|_| vonage::uuid()).collect(),
+        user,
+        support: settings
+            .var_or(var::SUPPORT_NUMBER, "447700900000")
+            .to_owned(),
+        destinations,
+        custom_data: context,
+        recording_uuid: vonage::uuid(),
+        media_origin: settings
+            .var_or(var::VONAGE_API_URL, "https://api.nexmo.com")
+            .trim_end_matches('/')
+            .to_owned(),
+    }
+}
+
 fn unmet_requirement(
     client: &Client,
     scenario: &Scenario,
@@ -169,6 +179,8 @@ fn unmet_requirement(
                 .api
                 .is_none()
                 .then_some("VONAGE_API_URL on this machine (the simulator serves it)"),
+            "one_line" => (settings.var(var::MAX_CONCURRENT_CALLS) != Some("1"))
+                .then_some("MAX_CONCURRENT_CALLS=1 (a full line with three callers)"),
             "ring_list" => (checks::destinations(settings).len() < 2)
                 .then_some("DESTINATION_PHONE_NUMBERS with two numbers or more"),
             "open" | "closed" => {
@@ -197,7 +209,7 @@ fn unmet_requirement(
 }
 
 /// Vonage's signature header for a payload, when a secret is configured.
-fn sign(
+pub(crate) fn sign(
     settings: &Settings,
     payload: &Payload<'_>,
     secret: Option<&str>,
@@ -214,8 +226,9 @@ fn sign(
 /// from the request) differs per call, so the caps on a client's calls apply
 /// to each simulated visitor, not to the simulator as a whole.
 /// A ticket from `/auth` as a new visitor gets one, and the user it is for.
-fn fresh_ticket(client: &Client) -> Result<(String, String), String> {
-    let visitor = format!("198.51.100.{}", uuid::Uuid::new_v4().as_bytes()[0]);
+pub(crate) fn fresh_ticket(client: &Client) -> Result<(String, String), String> {
+    let [a, b, ..] = *uuid::Uuid::new_v4().as_bytes();
+    let visitor = format!("198.18.{a}.{b}");
     let res = client.get("/auth", &[("CF-Connecting-IP", visitor)])?;
     let token: TokenResponse = serde_json::from_str(&res.body)
         .map_err(|e| format!("/auth answered {}: {e}: {}", res.status, res.body))?;
@@ -226,7 +239,7 @@ fn fresh_ticket(client: &Client) -> Result<(String, String), String> {
 /// The answer webhook, as Vonage requests it for `serverCall(context)`:
 /// a GET query by default (`custom_data` as a JSON string), a JSON body
 /// with `answer_method=POST` (`custom_data` as the object).
-fn request_answer(
+pub(crate) fn request_answer(
     client: &Client,
     settings: &Settings,
     scenario: &Scenario,
@@ -531,7 +544,7 @@ fn play_recording(
 }
 
 /// The visitor asks to be called back; ops see the request and mark it done.
-fn callback(
+pub(crate) fn callback(
     client: &Client,
     settings: &Settings,
     request: &Map<String, Value>,
