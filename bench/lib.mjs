@@ -4,6 +4,11 @@ import { makeTicket } from "../tests/helpers/tickets.mjs";
 
 const tickets = [];
 /** Mints `n` call tickets ahead of a load (made with jose, as tests do), so the answer route takes one each. */
+/** Drops the tickets a load left over (a round's tickets for one worker only). */
+export function clearTickets() {
+  tickets.length = 0;
+}
+
 export async function fillTickets(n) {
   const batch = await Promise.all(Array.from({ length: n }, () => makeTicket()));
   tickets.push(...batch);

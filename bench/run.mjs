@@ -17,7 +17,7 @@
 //     call), one click at a time, with the loopback round trip beside them.
 // Prints a table and writes bench/results/<time>.json.
 //
-//   node bench/run.mjs [--seconds 2] [--rounds 6] [--concurrency 8] [--parts routes,signing,cold,users] [--kv memory,local]
+//   node bench/run.mjs [--seconds 2] [--rounds 6] [--concurrency 8] [--parts routes,signing,cold,users,line] [--kv memory,local]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -26,12 +26,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Miniflare, Log, LogLevel } from "miniflare";
-import { defaultVars, root } from "../tests/helpers/worker.mjs";
+import { OPS_TOKEN, defaultVars, root } from "../tests/helpers/worker.mjs";
 import { vonageApi } from "../tests/helpers/vonage-api.mjs";
 import { testKeys } from "../tests/helpers/keys.mjs";
 import { SignJWT } from "jose";
 import { createPrivateKey, randomUUID } from "node:crypto";
-import { MEMORY_KV, ROUTES, fillTickets, request } from "./lib.mjs";
+import { MEMORY_KV, ROUTES, clearTickets, fillTickets, request } from "./lib.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,7 +40,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: "string", default: "8" },
     routes: { type: "string", default: "auth,answer,event,not_found" },
     kv: { type: "string", default: "memory,local" },
-    parts: { type: "string", default: "routes,signing,cold,users" },
+    parts: { type: "string", default: "routes,signing,cold,users,line" },
     "cold-samples": { type: "string", default: "9" },
   },
 });
@@ -269,6 +269,45 @@ async function usersPart(rounds) {
   }
 }
 
+/**
+ * Admissions a second through the one call guard with a waiting line of 10
+ * (MAX_CONCURRENT_CALLS=1, MAX_QUEUE=10: after the first eleven calls every
+ * answer request finds the line busy and the waiting line full, and is sent
+ * to voicemail), against the same guard with no waiting line (MAX_QUEUE=0:
+ * every request finds the line busy), rounds alternating. Every request is
+ * a fresh ticket, so each is a decision and a write in the guard.
+ */
+async function linePart(rounds) {
+  const vars = { MAX_CONCURRENT_CALLS: "1", MAX_LIVE_CALLS_PER_CLIENT: "100" };
+  const [withLine, without] = await Promise.all([
+    startOurs(undefined, { ...vars, MAX_QUEUE: "10" }),
+    startOurs(undefined, { ...vars, MAX_QUEUE: "0" }),
+  ]);
+  try {
+    const runs = { line: [], none: [] };
+    for (let round = 0; round < rounds; round++) {
+      step(`waiting line: round ${round + 1}/${rounds}`);
+      await fillTickets(Math.ceil(15_000 * SECONDS));
+      runs.line.push(await load(withLine.url, "answer", SECONDS));
+      clearTickets();
+      await fillTickets(Math.ceil(15_000 * SECONDS));
+      runs.none.push(await load(without.url, "answer", SECONDS));
+      clearTickets();
+    }
+    // The line the guard held meanwhile, as ops see it.
+    const view = await (await fetch(`${withLine.url}/ops/line`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } })).json();
+    const pick = (side, key) => median(runs[side].map((r) => r[key]));
+    return {
+      waiting: view.waiting.length,
+      with_line: { rps: pick("line", "rps"), p50_ms: pick("line", "p50"), p99_ms: pick("line", "p99"), errors: runs.line.reduce((a, r) => a + r.errors, 0) },
+      without_line: { rps: pick("none", "rps"), p50_ms: pick("none", "p50"), p99_ms: pick("none", "p99"), errors: runs.none.reduce((a, r) => a + r.errors, 0) },
+      rps_ratio: median(runs.line.map((r, i) => r.rps / runs.none[i].rps)),
+    };
+  } finally {
+    await Promise.all([withLine.dispose(), without.dispose()]);
+  }
+}
+
 function size(file) {
   const bytes = readFileSync(file);
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -331,6 +370,11 @@ async function main() {
     results.auth_user_per_call = await usersPart(ROUNDS);
   }
 
+  if (parts.has("line")) {
+    step("admissions through one call guard with a waiting line of 10");
+    results.line = await linePart(ROUNDS);
+  }
+
   if (parts.has("cold")) {
     step("cold starts");
     results.cold_start_ms = await coldStarts(Number(opts["cold-samples"]));
@@ -365,6 +409,8 @@ async function main() {
   if (c) lines.push(`cold start (new workerd → first /auth): ours ${fmt(c.ours)} ms, baseline ${fmt(c.baseline)} ms, ratio ${c.ratio.toFixed(2)} (workerd ready: ${fmt(c.ours_ready)} vs ${fmt(c.baseline_ready)} ms; first /auth: ${fmt(c.ours_first_request)} vs ${fmt(c.baseline_first_request)} ms)`);
   const u = results.auth_user_per_call;
   if (u) lines.push(`a click's /auth, one at a time: a Vonage user per call ${fmt(u.per_call_ms, 2)} ms (incl. the Users API stand-in), shared user ${fmt(u.shared_ms, 2)} ms, a worker's loopback round trip to it ${fmt(u.loopback_ms, 2)} ms; bound 1.5 × shared + round trip = ${fmt(u.bound_ms, 2)} ms: ${u.within_bound ? "within" : "OVER"}`);
+  const l = results.line;
+  if (l) lines.push(`one call guard, answer requests (${CONCURRENCY} concurrent): with a waiting line of ${l.waiting} (full: each sent to voicemail) ${fmt(l.with_line.rps)} admissions/s, p50/p99 ${fmt(l.with_line.p50_ms, 2)} / ${fmt(l.with_line.p99_ms, 2)} ms; no waiting line ${fmt(l.without_line.rps)}/s, ${fmt(l.without_line.p50_ms, 2)} / ${fmt(l.without_line.p99_ms, 2)} ms; ratio ${l.rps_ratio.toFixed(2)}`);
   console.log(lines.join("\n"));
   await usersApi.close?.();
 

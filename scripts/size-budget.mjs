@@ -6,9 +6,11 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 // 200 KiB until issue 20: the waiting line (the guard's line and alarm,
-// Voice API transfers, /line, the ops view) costs 6.4 KiB net after what it
-// won back (bench/README.md, "Size"); the budget moved with it, by that much only.
-const BUDGET_GZIP_BYTES = 207 * 1024;
+// Voice API transfers, /line, the ops view, "call me back instead") and the
+// agent's whisper cost 9.9 KiB net after what they won back
+// (bench/README.md, "Size"); the budget moved with them, by that much and
+// 1 KiB of headroom.
+const BUDGET_GZIP_BYTES = 211 * 1024;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 const wasm = readFileSync(new URL("../build/index_bg.wasm", import.meta.url));

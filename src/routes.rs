@@ -27,6 +27,8 @@ pub enum Route {
     Fallback,
     /// RTC events: taken unsigned, only logged.
     Rtc,
+    /// A connect's `onAnswer`: what the agent hears about a web call.
+    Whisper,
     /// A visitor asks to be called back.
     Callbacks,
     /// A waiting caller's place in line, asked by their Vonage user (a
@@ -102,6 +104,7 @@ pub fn resolve(method: Method, path: &str) -> Result<Route, AppError> {
         ["webhooks", "recording"] => (Route::Recording, GET_POST),
         ["webhooks", "fallback"] => (Route::Fallback, GET_POST),
         ["webhooks", "rtc"] => (Route::Rtc, POST),
+        ["webhooks", "whisper"] => (Route::Whisper, GET_POST),
         ["callbacks"] => (Route::Callbacks, POST),
         ["line", user] if !user.is_empty() => {
             if UserName::parse(user).is_none() {
@@ -216,6 +219,7 @@ mod tests {
         assert_eq!(resolve(Get, "/webhooks/fallback"), Ok(Route::Fallback));
         assert_eq!(resolve(Post, "/webhooks/fallback"), Ok(Route::Fallback));
         assert_eq!(resolve(Post, "/webhooks/rtc"), Ok(Route::Rtc));
+        assert_eq!(resolve(Get, "/webhooks/whisper"), Ok(Route::Whisper));
         assert_eq!(
             resolve(Get, "/webhooks/rtc"),
             Err(AppError::MethodNotAllowed { allow: "POST" })

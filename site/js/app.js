@@ -84,15 +84,28 @@ const callback = createCallbackForm(document);
 /** Tells the host page's button what the call is doing (only to that origin). */
 function report(state) {
   view.render(state);
+  // While waiting in line: the visitor may leave a number instead, keeping their place.
+  document.getElementById("line-callback").hidden = state.name !== "waiting";
   if (focusWanted) takeFocus();
   if (host) window.parent.postMessage({ type: "edge-click-to-call:state", state: state.name }, host);
 }
 /** Out of hours: a call goes straight to the voicemail prompt. */
 let closedNow = false;
+/**
+ * The page the visitor calls from: the host page's, in the embed's panel
+ * (this page itself says nothing to the agent); and the pre-call form's words.
+ */
+const callerPage = host ? params.get("page") : null;
+function callerContext() {
+  const form = !document.getElementById("pre-call").hidden;
+  const value = (id) => (form ? document.getElementById(id).value.trim() : "");
+  return { page: callerPage, name: value("pre-call-name"), reason: value("pre-call-reason") };
+}
 const controller = createCallController({
   createClient,
-  // The answer webhook speaks the visitor's language: /auth puts it in the call ticket.
-  fetchToken: ({ renew } = {}) => fetchToken(undefined, { lang: language.lang, renew }),
+  // The answer webhook speaks the visitor's language, and the agent hears
+  // who calls: /auth puts both in the call ticket.
+  fetchToken: ({ renew } = {}) => fetchToken(undefined, { lang: language.lang, renew, caller: callerContext() }),
   requestMicrophone,
   // The waiting line: this call's place and the estimated wait.
   fetchPlace: (user) =>
@@ -107,6 +120,17 @@ applyCompany();
 view.onPress(() => controller.press());
 view.onRetry(() => controller.retry());
 view.onMissed(() => callback.offer("offer_missed"));
+// "Call me back instead": the request carries the call's user, so the worker
+// files it with the call's place in line (ops call those back first); once it
+// is taken the call ends, leaving the line.
+document.getElementById("line-callback").addEventListener("click", () => {
+  const user = controller.state.user;
+  callback.offer("offer_line", {
+    extra: () => (user ? { user } : {}),
+    taken: () => ["waiting", "calling"].includes(controller.state.name) && controller.press(),
+  });
+  callback.open();
+});
 window.addEventListener("online", () => controller.retry());
 
 let recheck = null;
@@ -114,6 +138,9 @@ let recheck = null;
 function showHours(config) {
   if (!config) return;
   callback.setLimits(config.callback);
+  // PRE_CALL_FORM: a name and a reason, both optional, for the agent's whisper.
+  document.getElementById("pre-call").hidden = !config.pre_call_form;
+  for (const id of ["pre-call-name", "pre-call-reason"]) document.getElementById(id).maxLength = config.pre_call_max_chars ?? 40;
   if (config.company_name && config.company_name !== company) {
     company = config.company_name;
     applyCompany();

@@ -51,6 +51,9 @@ export async function sendCallback(request, fetchImpl = globalThis.fetch.bind(gl
 export function createCallbackForm(doc, send = sendCallback) {
   const words = (key, vars) => t(`callback.${key}`, vars);
   let limits = {};
+  /** Set by `offer`: more fields for the request, and what to do once it is taken. */
+  let extra = () => ({});
+  let onTaken = () => {};
   const el = {
     offer: doc.getElementById("callback-offer"),
     toggle: doc.getElementById("callback-toggle"),
@@ -92,7 +95,7 @@ export function createCallbackForm(doc, send = sendCallback) {
     el.submit.disabled = true;
     el.status.textContent = words("sending");
     const phone = normalisePhone(request.phone);
-    const result = await send({ name: request.name.trim(), phone, note: request.note.trim() });
+    const result = await send({ name: request.name.trim(), phone, note: request.note.trim(), ...extra() });
     el.submit.disabled = false;
     if (result.ok) {
       el.form.reset();
@@ -100,6 +103,7 @@ export function createCallbackForm(doc, send = sendCallback) {
       el.toggle.hidden = true;
       el.status.textContent = words("taken", { phone });
       el.status.dataset.kind = "ok";
+      onTaken();
     } else {
       el.status.textContent = words(result.kind);
       el.status.dataset.kind = "error";
@@ -113,8 +117,14 @@ export function createCallbackForm(doc, send = sendCallback) {
       if (limits.name_max_chars) el.name.maxLength = limits.name_max_chars;
       if (limits.note_max_chars) el.note.maxLength = limits.note_max_chars;
     },
-    /** Offers the form (out of hours, or after no one answered), with why. */
-    offer(reason) {
+    /**
+     * Offers the form (out of hours, after no one answered, or instead of
+     * waiting in line), with why; `more` adds fields to the request
+     * (`extra`) and says what follows once it is taken (`taken`).
+     */
+    offer(reason, more = {}) {
+      extra = more.extra ?? (() => ({}));
+      onTaken = more.taken ?? (() => {});
       el.offer.hidden = false;
       el.toggle.hidden = false;
       doc.getElementById("callback-reason").textContent = words(reason);

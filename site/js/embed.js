@@ -121,7 +121,8 @@ import { candidates, fill, loadLanguage } from "./i18n.js";
         frame = document.createElement("iframe");
         frame.title = t("embed.panel", "Call {company}", { company });
         frame.allow = "microphone";
-        const query = new URLSearchParams({ embed: "1", host: location.origin, lang });
+        // The host page's path: the agent hears which page the visitor called from.
+        const query = new URLSearchParams({ embed: "1", host: location.origin, lang, page: location.pathname });
         frame.src = `${worker}/?${query}`;
         frame.addEventListener("load", () => isOpen() && focusPanel());
         panel.append(frame);

@@ -178,6 +178,7 @@ function showCallbacks(callbacks) {
           el("a", { href: `tel:${request.phone}` }, request.phone),
         ),
         el("time", { className: "when", dateTime: request.requested_at }, `asked ${fmtDateTime(request.requested_at)}`),
+        request.line_place ? el("p", { className: "note" }, el("strong", {}, `From the waiting line (was number ${request.line_place}): first to call back.`)) : "",
         request.note ? el("p", { className: "note" }, request.note) : "",
         done,
       );
@@ -209,7 +210,7 @@ function describeEvent(entry) {
   const raw = entry.raw ?? {};
   const bits = [];
   if (raw.source === "answer_webhook") {
-    const said = { apology: "apologised (configuration problem)", refused: "refused", voicemail: "closed: straight to voicemail" };
+    const said = { apology: "apologised (configuration problem)", refused: "refused", voicemail: "straight to voicemail", hold: "every line busy: on hold in the waiting line" };
     bits.push(`answer webhook: ${said[raw.ncco] ?? "connecting"}`);
   }
   if (raw.recording_uuid) bits.push(`recording ${raw.recording_uuid}`);
@@ -218,6 +219,7 @@ function describeEvent(entry) {
   if (raw.duration) bits.push(`${raw.duration} s`);
   if (raw.price) bits.push(`price ${raw.price}`);
   if (raw.reason) bits.push(`reason: ${raw.reason}`);
+  if (raw.caller) bits.push(`the agent heard: "${raw.caller}"`);
   if (raw.detail) bits.push(`detail: ${raw.detail}`);
   return bits.join(" · ");
 }

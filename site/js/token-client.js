@@ -12,12 +12,19 @@ export class TokenError extends Error {
 
 /**
  * A token and call ticket, for a Vonage user /auth makes for this call;
- * `lang` (the page's language) travels in the ticket to the answer webhook.
- * With `renew` (the call's renewal ticket): a new token for the same user.
+ * `lang` (the page's language) and `caller` (what the agent is told: the
+ * page, and with the pre-call form a name and a reason) travel in the
+ * ticket to the answer webhook. With `renew` (the call's renewal ticket):
+ * a new token for the same user.
  */
-export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis), { lang, renew } = {}) {
+export async function fetchToken(fetchImpl = globalThis.fetch.bind(globalThis), { lang, renew, caller = {} } = {}) {
   let res;
-  const path = lang && lang !== "en" && !renew ? `/auth?lang=${encodeURIComponent(lang)}` : "/auth";
+  const query = new URLSearchParams();
+  if (!renew) {
+    if (lang && lang !== "en") query.set("lang", lang);
+    for (const [key, value] of Object.entries(caller)) if (value) query.set(key, value);
+  }
+  const path = query.toString() ? `/auth?${query}` : "/auth";
   const headers = { accept: "application/json" };
   if (renew) headers.authorization = `Bearer ${renew}`;
   try {

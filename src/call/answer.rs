@@ -91,6 +91,7 @@ pub fn guard_question(
             user: request.caller().unwrap_or_default().to_owned(),
             lang,
             origin: origin.0.to_owned(),
+            context: ticket.context.to_query(),
             limits: settings.limits,
         },
         ticket.lang,
@@ -232,6 +233,7 @@ impl Decision {
             status: self.status(),
             ncco: self.ncco_label(hours),
             reason: self.reason(),
+            caller: None,
         }
     }
 
@@ -273,6 +275,7 @@ pub fn fallback_ncco(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call::whisper::CallerContext;
 
     #[test]
     fn only_an_admitted_call_is_connected() {
@@ -290,6 +293,7 @@ mod tests {
         let caller = Caller {
             speech: &en,
             lang: "en",
+            context: &CallerContext::default(),
         };
         let connects = |d: &Decision| {
             d.ncco(settings, origin, &Hours::Open, caller)
@@ -383,6 +387,7 @@ mod tests {
             "jti",
             &client,
             "fr",
+            &crate::call::whisper::CallerContext::default(),
             now,
             [3; 16],
         );
@@ -446,6 +451,7 @@ mod tests {
         let caller = Caller {
             speech: &en,
             lang: "en",
+            context: &CallerContext::default(),
         };
         let ncco = Decision::Unsigned.ncco(
             Some(&s),
@@ -490,6 +496,7 @@ mod tests {
         let caller = Caller {
             speech: &de,
             lang: "de",
+            context: &CallerContext::default(),
         };
         let origin = WorkerOrigin("https://call.example.com");
         let open = fallback_ncco(Some(&s), origin, &Hours::Open, caller);

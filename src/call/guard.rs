@@ -176,6 +176,8 @@ pub struct AdmitRequest {
     pub user: String,
     pub lang: String,
     pub origin: String,
+    /// What the agent is told (`whisper::CallerContext::to_query`).
+    pub context: String,
     pub limits: CallLimits,
 }
 
@@ -288,6 +290,7 @@ impl AdmitRequest {
             ("user", self.user.as_str()),
             ("lang", self.lang.as_str()),
             ("origin", self.origin.as_str()),
+            ("context", self.context.as_str()),
         ];
         query(&fields, &self.limits)
     }
@@ -301,6 +304,7 @@ impl AdmitRequest {
             user: field(&p, "user")?.to_owned(),
             lang: field(&p, "lang")?.to_owned(),
             origin: field(&p, "origin")?.to_owned(),
+            context: field(&p, "context").unwrap_or_default().to_owned(),
             limits: CallLimits::from_pairs(&p)?,
         })
     }
@@ -764,6 +768,7 @@ impl GuardMemory {
                 since_ms: now_ms,
                 lang: request.lang.clone(),
                 origin: request.origin.clone(),
+                context: request.context.clone(),
             });
             self.line.max_concurrent = limits.max_concurrent;
             self.line.max_wait_seconds = limits.max_wait_seconds;
@@ -1020,6 +1025,7 @@ mod tests {
                 user: format!("user-{leg}"),
                 lang: "en".into(),
                 origin: "https://w".into(),
+                context: String::new(),
                 limits,
             };
             let (admission, writes) = self.memory.admit(&request, now);
@@ -1509,6 +1515,7 @@ mod tests {
             user: "visitor-00ff".into(),
             lang: "de".into(),
             origin: "https://calls.example.com".into(),
+            context: "name=Anna&page=%2Fpricing".into(),
             limits,
         };
         assert_eq!(AdmitRequest::from_query(&admit.to_query()), Some(admit));

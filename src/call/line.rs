@@ -49,6 +49,8 @@ pub struct Waiting {
     /// are moved to is built with.
     pub lang: String,
     pub origin: String,
+    /// What the agent is told (`whisper::CallerContext::to_query`).
+    pub context: String,
 }
 
 /// The line, as stored: who waits, in order, the lengths of the last
@@ -113,7 +115,8 @@ impl Line {
                 .append_pair("user", &w.user)
                 .append_pair("since_ms", &w.since_ms.to_string())
                 .append_pair("lang", &w.lang)
-                .append_pair("origin", &w.origin);
+                .append_pair("origin", &w.origin)
+                .append_pair("context", &w.context);
         }
         out.finish()
     }
@@ -136,12 +139,14 @@ impl Line {
                     since_ms: 0,
                     lang: String::new(),
                     origin: String::new(),
+                    context: String::new(),
                 }),
                 ("client", Some(w)) => w.client = value.into_owned(),
                 ("user", Some(w)) => w.user = value.into_owned(),
                 ("since_ms", Some(w)) => w.since_ms = value.parse().unwrap_or_default(),
                 ("lang", Some(w)) => w.lang = value.into_owned(),
                 ("origin", Some(w)) => w.origin = value.into_owned(),
+                ("context", Some(w)) => w.context = value.into_owned(),
                 _ => {}
             }
         }
@@ -248,6 +253,7 @@ mod tests {
             since_ms,
             lang: "en".into(),
             origin: "https://w".into(),
+            context: String::new(),
         }
     }
 

@@ -10,3 +10,4 @@ pub mod ring;
 pub mod speech;
 pub mod ticket;
 pub mod voicemail;
+pub mod whisper;

@@ -13,11 +13,12 @@ use crate::shared::origin::WorkerOrigin;
 use crate::shared::paths::EVENT_PATH;
 use crate::shared::phone::PhoneNumber;
 use crate::vonage::legs::{self, Leg};
-use crate::vonage::ncco::{Action, Endpoint, Ncco};
+use crate::vonage::ncco::{Action, Endpoint, Ncco, OnAnswer};
 
 use super::answer::AnswerSettings;
 use super::speech::{Caller, ENGLISH, language_code, talk};
 use super::voicemail;
+use super::whisper::{CONTEXT_PARAM, CallerContext};
 
 /// The query parameters of a ring-list leg's event URL: the number's
 /// place, and the caller's language when not English.
@@ -28,18 +29,24 @@ fn ring_leg(
     settings: &AnswerSettings,
     origin: WorkerOrigin<'_>,
     index: usize,
-    lang: &str,
+    caller: Caller<'_>,
 ) -> Option<Action> {
     let number: &PhoneNumber = settings.destinations.get(index)?;
-    let lang = if lang == ENGLISH {
-        String::new()
-    } else {
-        format!("&{LANG_PARAM}={lang}")
-    };
+    let mut query = form_urlencoded::Serializer::new(format!("{RING_PARAM}={index}"));
+    if caller.lang != ENGLISH {
+        query.append_pair(LANG_PARAM, caller.lang);
+    }
+    if !caller.context.is_empty() {
+        query.append_pair(CONTEXT_PARAM, &caller.context.to_query());
+    }
+    let query = query.finish();
     Some(Action::Connect {
         from: settings.support_number.as_str().to_owned(),
         endpoint: vec![Endpoint::Phone {
             number: number.as_str().to_owned(),
+            on_answer: Some(OnAnswer {
+                url: caller.context.whisper_url(origin),
+            }),
         }],
         event_type: Some("synchronous".into()),
         timeout: Some(settings.ring_seconds),
@@ -49,10 +56,7 @@ fn ring_leg(
         // (see `rang_out`); should Vonage not act on that answer, the caller
         // is left with the support line's own voicemail, not with silence.
         machine_detection: settings.skip_machines.then(|| "continue".into()),
-        event_url: Some(vec![format!(
-            "{}{EVENT_PATH}?{RING_PARAM}={index}{lang}",
-            origin.0
-        )]),
+        event_url: Some(vec![format!("{}{EVENT_PATH}?{query}", origin.0)]),
     })
 }
 
@@ -66,16 +70,17 @@ pub fn greet_and_ring(
         settings.greeting_for(caller.lang, caller.speech),
         caller.speech,
     )];
-    ncco.extend(ring_leg(settings, origin, 0, caller.lang));
+    ncco.extend(ring_leg(settings, origin, 0, caller));
     ncco
 }
 
-/// A ring-list number that rang out: its place in the list, and the
-/// caller's language, as its leg's event URL carries them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A ring-list number that rang out: its place in the list, the caller's
+/// language and context, as its leg's event URL carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangOut<'a> {
     pub index: usize,
     pub lang: &'a str,
+    pub context: CallerContext,
 }
 
 /// Whether an event hands the call over to the next number: a leg that rang
@@ -102,6 +107,9 @@ pub fn rang_out<'a>(
     Some(RangOut {
         index: param(RING_PARAM)?.parse().ok()?,
         lang: language_code(param(LANG_PARAM)),
+        context: param(CONTEXT_PARAM)
+            .map(CallerContext::from_query)
+            .unwrap_or_default(),
     })
 }
 
@@ -113,7 +121,7 @@ pub fn after(
     index: usize,
     caller: Caller<'_>,
 ) -> Ncco {
-    match ring_leg(settings, origin, index + 1, caller.lang) {
+    match ring_leg(settings, origin, index + 1, caller) {
         Some(next) => vec![next],
         None => voicemail::ncco(
             settings,
@@ -128,6 +136,7 @@ pub fn after(
 mod tests {
     use super::*;
     use crate::call::speech::Speech;
+    use crate::call::whisper::CallerContext;
     use crate::config::tests::config;
 
     fn settings(numbers: &str) -> AnswerSettings {
@@ -156,13 +165,15 @@ mod tests {
             Caller {
                 speech: &en,
                 lang: "en",
+                context: &CallerContext::default(),
             },
         );
         assert_eq!(
             serde_json::to_value(&ncco).unwrap(),
             serde_json::json!([
                 {"action": "talk", "text": "Thank you for calling Acme support. Transferring you now."},
-                {"action": "connect", "from": "447700900000", "endpoint": [{"type": "phone", "number": "447700900001"}],
+                {"action": "connect", "from": "447700900000", "endpoint": [{"type": "phone", "number": "447700900001",
+                    "onAnswer": {"url": "https://call.example.com/webhooks/whisper"}}],
                  "eventType": "synchronous", "timeout": 20, "limit": 3600, "machineDetection": "continue",
                  "eventUrl": ["https://call.example.com/webhooks/event?ring=0"]}
             ])
@@ -176,11 +187,12 @@ mod tests {
         let caller = Caller {
             speech: &en,
             lang: "en",
+            context: &CallerContext::default(),
         };
         let next = after(&s, ORIGIN, 0, caller);
         assert!(
             matches!(&next[..], [Action::Connect { endpoint, event_url: Some(url), .. }]
-            if endpoint == &vec![Endpoint::Phone { number: "447700900002".into() }] && url[0].ends_with("?ring=1"))
+            if endpoint == &vec![Endpoint::Phone { number: "447700900002".into(), on_answer: Some(OnAnswer { url: "https://call.example.com/webhooks/whisper".into() }) }] && url[0].ends_with("?ring=1"))
         );
         let last = after(&s, ORIGIN, 1, caller);
         assert!(matches!(&last[0], Action::Talk { text, .. } if *text == en.no_answer_words()));
@@ -198,6 +210,7 @@ mod tests {
         let caller = Caller {
             speech: &german,
             lang: "de",
+            context: &CallerContext::default(),
         };
         let ncco = greet_and_ring(&s, ORIGIN, caller);
         assert_eq!(
@@ -209,6 +222,52 @@ mod tests {
         );
         let last = after(&s, ORIGIN, 1, caller);
         assert!(matches!(&last[0], Action::Talk { language: Some(l), .. } if l == "de-DE"));
+    }
+
+    #[test]
+    fn the_agent_hears_who_is_calling_on_every_number_of_the_ring_list() {
+        let s = settings("447700900001,447700900002");
+        let en = english();
+        let context = CallerContext {
+            name: Some("Anna".into()),
+            reason: None,
+            page: Some("/pricing".into()),
+        };
+        let caller = Caller {
+            speech: &en,
+            lang: "en",
+            context: &context,
+        };
+        let ncco = greet_and_ring(&s, ORIGIN, caller);
+        let Action::Connect {
+            endpoint,
+            event_url: Some(url),
+            ..
+        } = &ncco[1]
+        else {
+            panic!("{ncco:?}")
+        };
+        assert_eq!(
+            endpoint,
+            &vec![Endpoint::Phone {
+                number: "447700900001".into(),
+                on_answer: Some(OnAnswer {
+                    url: "https://call.example.com/webhooks/whisper?name=Anna&page=%2Fpricing"
+                        .into()
+                })
+            }]
+        );
+        assert_eq!(
+            url[0],
+            "https://call.example.com/webhooks/event?ring=0&who=name%3DAnna%26page%3D%252Fpricing"
+        );
+        // The next number's event brings the context back: it hears it too.
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(url[0].split_once('?').unwrap().1.as_bytes())
+                .into_owned()
+                .collect();
+        let rang = rang_out("unanswered", Some("outbound"), &query, true).unwrap();
+        assert_eq!(rang.context, context);
     }
 
     #[test]
@@ -224,7 +283,8 @@ mod tests {
                 rang_out(status, Some("outbound"), &ring1, true),
                 Some(RangOut {
                     index: 1,
-                    lang: "de"
+                    lang: "de",
+                    context: CallerContext::default(),
                 }),
                 "{status}"
             );
@@ -245,7 +305,8 @@ mod tests {
             rang_out("busy", None, &query(&[("ring", "0")]), true),
             Some(RangOut {
                 index: 0,
-                lang: "en"
+                lang: "en",
+                context: CallerContext::default(),
             })
         );
         assert_eq!(
@@ -262,7 +323,8 @@ mod tests {
             rang_out("machine", None, &ring1, true),
             Some(RangOut {
                 index: 1,
-                lang: "de"
+                lang: "de",
+                context: CallerContext::default(),
             })
         );
         assert_eq!(rang_out("machine", None, &ring1, false), None);

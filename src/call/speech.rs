@@ -177,6 +177,8 @@ impl Speech {
 pub struct Caller<'a> {
     pub speech: &'a Speech,
     pub lang: &'a str,
+    /// What the agent is told on answering (`whisper`).
+    pub context: &'a crate::call::whisper::CallerContext,
 }
 
 /// One `talk` in the caller's voice.

@@ -21,6 +21,7 @@ use jwt_compact::{AlgorithmExt, Claims, Header, UntrustedToken};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::call::whisper::CallerContext;
 use crate::shared::client::ClientKey;
 use crate::vonage::private_key::PrivateKey;
 
@@ -71,6 +72,10 @@ struct TicketFields {
     /// as trustworthy as the ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lng: Option<String>,
+    /// What the agent is told about the call (`whisper::CallerContext`, as
+    /// query pairs), when the page said anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ctx: Option<String>,
 }
 
 /// A ticket whose signature, lifetime and caller were checked.
@@ -80,6 +85,7 @@ pub struct Ticket {
     pub client: ClientKey,
     /// A checked language code, when the page named one other than English.
     pub lang: Option<String>,
+    pub context: CallerContext,
 }
 
 /// Why a ticket does not admit a call.
@@ -106,12 +112,15 @@ impl TicketProblem {
     }
 }
 
+// Each argument is one of the ticket's claims, or what signs it.
+#[allow(clippy::too_many_arguments)]
 pub fn issue(
     key: &TicketKey,
     user: &str,
     token_jti: &str,
     client: &ClientKey,
     lang: &str,
+    context: &CallerContext,
     now_seconds: u64,
     ticket_jti: [u8; 16],
 ) -> String {
@@ -122,6 +131,7 @@ pub fn issue(
         tok: token_jti.to_owned(),
         cli: client.clone(),
         lng: (lang != crate::call::speech::ENGLISH).then(|| lang.to_owned()),
+        ctx: (!context.is_empty()).then(|| context.to_query()),
     };
     sign(&key.call, fields, now_seconds, TICKET_TTL_SECONDS)
 }
@@ -142,6 +152,7 @@ pub fn issue_renewal(
         tok: String::new(),
         cli: client.clone(),
         lng: None,
+        ctx: None,
     };
     sign(&key.renewal, fields, now_seconds, lasts_seconds)
 }
@@ -198,6 +209,11 @@ pub fn verify(
             .lng
             .as_deref()
             .map(|l| crate::call::speech::language_code(Some(l)).to_owned()),
+        context: fields
+            .ctx
+            .as_deref()
+            .map(CallerContext::from_query)
+            .unwrap_or_default(),
     })
 }
 
@@ -225,7 +241,16 @@ mod tests {
     #[test]
     fn a_ticket_carries_the_pages_language() {
         let client = ClientKey::of_ip(None);
-        let de = issue(&key(), "supportuser", "abcd", &client, "de", NOW, [1; 16]);
+        let de = issue(
+            &key(),
+            "supportuser",
+            "abcd",
+            &client,
+            "de",
+            &CallerContext::default(),
+            NOW,
+            [1; 16],
+        );
         assert_eq!(
             verify(&key(), Some(&de), Some("supportuser"), NOW)
                 .unwrap()
@@ -234,7 +259,16 @@ mod tests {
             Some("de")
         );
         for lang in ["en", "", "../x"] {
-            let t = issue(&key(), "supportuser", "abcd", &client, lang, NOW, [1; 16]);
+            let t = issue(
+                &key(),
+                "supportuser",
+                "abcd",
+                &client,
+                lang,
+                &CallerContext::default(),
+                NOW,
+                [1; 16],
+            );
             assert_eq!(
                 verify(&key(), Some(&t), Some("supportuser"), NOW)
                     .unwrap()
@@ -248,7 +282,16 @@ mod tests {
     #[test]
     fn a_fresh_ticket_admits_its_own_caller_only() {
         let client = ClientKey::of_ip(Some("203.0.113.7"));
-        let t = issue(&key(), "supportuser", "abcd", &client, "en", NOW, [1; 16]);
+        let t = issue(
+            &key(),
+            "supportuser",
+            "abcd",
+            &client,
+            "en",
+            &CallerContext::default(),
+            NOW,
+            [1; 16],
+        );
         let ticket = verify(&key(), Some(&t), Some("supportuser"), NOW + 119).unwrap();
         assert_eq!(ticket.id, "01010101010101010101010101010101");
         assert_eq!(ticket.client, client);
@@ -265,7 +308,16 @@ mod tests {
     #[test]
     fn expired_forged_and_foreign_tickets_are_refused() {
         let client = ClientKey::of_ip(None);
-        let t = issue(&key(), "supportuser", "abcd", &client, "en", NOW, [1; 16]);
+        let t = issue(
+            &key(),
+            "supportuser",
+            "abcd",
+            &client,
+            "en",
+            &CallerContext::default(),
+            NOW,
+            [1; 16],
+        );
         assert_eq!(
             verify(&key(), Some(&t), Some("supportuser"), NOW + 121),
             Err(TicketProblem::Expired)
@@ -274,7 +326,16 @@ mod tests {
             call: Hs256Key::new(b"another key entirely, 32 bytes.."),
             renewal: Hs256Key::new(b"another key entirely, 32 bytes.."),
         };
-        let foreign = issue(&other, "supportuser", "abcd", &client, "en", NOW, [1; 16]);
+        let foreign = issue(
+            &other,
+            "supportuser",
+            "abcd",
+            &client,
+            "en",
+            &CallerContext::default(),
+            NOW,
+            [1; 16],
+        );
         assert_eq!(
             verify(&key(), Some(&foreign), Some("supportuser"), NOW),
             Err(TicketProblem::Forged)
@@ -309,7 +370,16 @@ mod tests {
             Err(TicketProblem::Forged),
             "a renewal does not admit a call"
         );
-        let ticket = issue(&key(), "visitor-1", "abcd", &client, "en", NOW, [1; 16]);
+        let ticket = issue(
+            &key(),
+            "visitor-1",
+            "abcd",
+            &client,
+            "en",
+            &CallerContext::default(),
+            NOW,
+            [1; 16],
+        );
         assert_eq!(
             renewal_user(&key(), &ticket, NOW),
             Err(TicketProblem::Forged),

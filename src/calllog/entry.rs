@@ -73,6 +73,8 @@ pub struct Answered {
     pub ncco: &'static str,
     /// Why, in words ops can filter on; `None` when connected.
     pub reason: Option<String>,
+    /// What the agent is told about the caller (`whisper`), if anything.
+    pub caller: Option<String>,
 }
 
 /// An entry ready to be written: its keys and values, computed once.
@@ -157,9 +159,11 @@ impl LogRecord {
             r#""source":"{ANSWER_WEBHOOK}","ncco":"{}""#,
             answered.ncco
         ));
-        if let Some(reason) = &answered.reason {
-            raw.push_str(r#","reason":"#);
-            raw.push_str(&serde_json::to_string(reason).ok()?);
+        for (name, value) in [("reason", &answered.reason), ("caller", &answered.caller)] {
+            if let Some(value) = value {
+                raw.push_str(&format!(r#","{name}":"#));
+                raw.push_str(&serde_json::to_string(value).ok()?);
+            }
         }
         raw.push('}');
         let raw = RawValue::from_string(raw).ok()?;
@@ -279,6 +283,7 @@ mod tests {
             status: "answered",
             ncco: "connect",
             reason: None,
+            caller: Some("Web call from Anna.".into()),
         };
         let r = LogRecord::of_answer(&request, &connected, NOW).unwrap();
         assert_eq!(r.entry.status, "answered");
@@ -286,6 +291,11 @@ mod tests {
         assert_eq!(r.entry.from.as_deref(), Some("supportuser"));
         assert_eq!(raw(&r.entry)["source"], "answer_webhook");
         assert_eq!(raw(&r.entry)["custom_data"]["page"], "/pricing");
+        assert_eq!(
+            raw(&r.entry)["caller"],
+            "Web call from Anna.",
+            "what the agent is told"
+        );
         assert!(
             r.key.starts_with(&format!("event/{CONV}/0000000000000-")),
             "sorts first"
@@ -300,6 +310,7 @@ mod tests {
             status: "refused",
             ncco: "refused",
             reason: Some("lines_busy".into()),
+            caller: None,
         };
         let r = LogRecord::of_answer(&request, &refused, NOW).unwrap();
         assert_eq!(r.entry.status, "refused");

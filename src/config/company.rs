@@ -18,6 +18,9 @@ pub struct Company {
     pub hours: Read<Option<OpeningHours>>,
     /// `ALLOWED_ORIGINS`.
     pub origins: Read<Vec<Origin>>,
+    /// `PRE_CALL_FORM`: the page asks for a name and a reason (both
+    /// optional) before the call, for the agent's whisper.
+    pub pre_call_form: Read<bool>,
 }
 
 pub fn read(r: &mut Reader, names: &[String], zone_known: &dyn Fn(&str) -> bool) -> Company {
@@ -50,12 +53,14 @@ pub fn read(r: &mut Reader, names: &[String], zone_known: &dyn Fn(&str) -> bool)
             zone,
         }))
     })();
+    let pre_call_form = r.flag(var::PRE_CALL_FORM);
     Company {
         name,
         greeting,
         greetings,
         hours,
         origins,
+        pre_call_form,
     }
 }
 

@@ -38,6 +38,7 @@ pub const VONAGE_API_URL: &str = "VONAGE_API_URL";
 pub const MAX_QUEUE: &str = "MAX_QUEUE";
 pub const MAX_WAIT_SECONDS: &str = "MAX_WAIT_SECONDS";
 pub const HOLD_MUSIC_URL: &str = "HOLD_MUSIC_URL";
+pub const PRE_CALL_FORM: &str = "PRE_CALL_FORM";
 
 /// Every variable, in the order `/healthz` and the docs list them.
 pub const ALL: &[Var] = &[
@@ -54,6 +55,7 @@ pub const ALL: &[Var] = &[
     Var::plain(TIMEZONE),
     Var::plain(CLOSED_DATES),
     Var::plain(ALLOWED_ORIGINS),
+    Var::plain(PRE_CALL_FORM),
     Var::plain(CLIENT_USER),
     Var::plain(CLIENT_USERS),
     Var::plain(TOKEN_TTL),

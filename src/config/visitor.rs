@@ -15,6 +15,7 @@ pub fn page(company: &Company) -> Read<PageSettings> {
         company_name: company.name.clone()?,
         embed_origins: company.origins.clone()?,
         hours: company.hours.clone()?,
+        pre_call_form: company.pre_call_form.clone()?,
     })
 }
 
@@ -54,5 +55,6 @@ pub fn auth(
         limits: limits.clone()?,
         allowed_origins: company.origins.clone()?,
         ticket_key: app.ticket_key.clone()?,
+        pre_call_form: company.pre_call_form.clone()?,
     })
 }

@@ -26,6 +26,7 @@ use crate::call::guard::{
 };
 use crate::call::line::{Move, Place, Waiting};
 use crate::call::speech::Caller;
+use crate::call::whisper::CallerContext;
 use crate::call::{ring, voicemail};
 use crate::shared::origin::WorkerOrigin;
 
@@ -228,9 +229,11 @@ impl Guard {
         let words = speech::load(&self.env, &waiting.origin, &waiting.lang).await;
         let origin = WorkerOrigin(&waiting.origin);
         let ncco = if connect {
+            let context = CallerContext::from_query(&waiting.context);
             let caller = Caller {
                 speech: &words,
                 lang: &waiting.lang,
+                context: &context,
             };
             ring::greet_and_ring(settings, origin, caller)
         } else {

@@ -177,10 +177,14 @@ impl RequestUrl {
         &self.href[self.path_start..self.query_start.unwrap_or(self.href.len())]
     }
 
+    /// The query as sent (after `?`), or empty.
+    pub fn query(&self) -> &str {
+        self.query_start.map_or("", |i| &self.href[i + 1..])
+    }
+
     /// The query's pairs, decoded, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        let query = self.query_start.map_or("", |i| &self.href[i + 1..]);
-        form_urlencoded::parse(query.as_bytes())
+        form_urlencoded::parse(self.query().as_bytes())
             .into_owned()
             .collect()
     }

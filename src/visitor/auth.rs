@@ -37,6 +37,8 @@ pub struct AuthSettings {
     pub allowed_origins: Vec<Origin>,
     /// Signs the call ticket that comes with each token.
     pub ticket_key: TicketKey,
+    /// `PRE_CALL_FORM`: a name and a reason are taken into the ticket.
+    pub pre_call_form: bool,
 }
 
 /// Whose tokens `/auth` mints.

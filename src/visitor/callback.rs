@@ -48,6 +48,15 @@ pub struct Callback {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_at: Option<String>,
+    /// The place in the waiting line the caller gave up for this request
+    /// ("Call me back instead"), as the call guard knew it: ops call such
+    /// requests back first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_place: Option<u32>,
+    /// The Vonage user of the call waiting in line, when the request came
+    /// from it (never stored: the guard says where it waits).
+    #[serde(skip)]
+    pub waiting_user: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -114,6 +123,7 @@ impl Callback {
         let note = field(&body, "note")?
             .map(|n| text(&n, "note", NOTE_MAX_CHARS, true))
             .transpose()?;
+        let waiting_user = field(&body, "user")?;
         let hash =
             short_hash(format!("{name}\n{phone}\n{}", note.as_deref().unwrap_or("")).as_bytes());
         Ok(Self {
@@ -124,6 +134,8 @@ impl Callback {
             requested_at: time::rfc3339_ms(now_ms),
             status: Status::Open,
             done_at: None,
+            line_place: None,
+            waiting_user,
         })
     }
 }
@@ -178,7 +190,8 @@ pub async fn mark_done<S: LogStore>(
     Ok(Some(callback))
 }
 
-/// What ops see: the open requests, oldest first, and the latest done.
+/// What ops see: the open requests (those from the waiting line first,
+/// then oldest first), and the latest done.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Callbacks {
     pub open_count: usize,
@@ -220,7 +233,13 @@ pub async fn list<S: LogStore>(store: &S) -> Result<Callbacks, StoreError> {
         }
         Ok::<_, StoreError>(callbacks)
     };
-    let open = read(open).await?;
+    // Who gave up a place in the waiting line first, in the order they
+    // asked (a partition: no sort in the wasm for it).
+    let (mut open, rest): (Vec<_>, Vec<_>) = read(open)
+        .await?
+        .into_iter()
+        .partition(|c: &Callback| c.line_place.is_some());
+    open.extend(rest);
     let mut done = read(done).await?;
     done.reverse();
     Ok(Callbacks {
@@ -327,6 +346,35 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn who_gave_up_a_place_in_the_waiting_line_is_called_back_first() {
+        let store = MemoryStore::default();
+        let earlier =
+            Callback::from_request(br#"{"name":"Ada","phone":"+447700900123"}"#, NOW).unwrap();
+        let mut from_line = Callback::from_request(
+            br#"{"name":"Grace","phone":"+15555550123","user":"visitor-00ff"}"#,
+            NOW + 1,
+        )
+        .unwrap();
+        assert_eq!(from_line.waiting_user.as_deref(), Some("visitor-00ff"));
+        from_line.line_place = Some(2);
+        block_on(save(&store, &earlier)).unwrap();
+        block_on(save(&store, &from_line)).unwrap();
+        let listed = block_on(list(&store)).unwrap();
+        assert_eq!(
+            listed
+                .open
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["Grace", "Ada"]
+        );
+        assert_eq!(listed.open[0].line_place, Some(2));
+        assert_eq!(listed.open[0].waiting_user, None, "the user is not stored");
+        let stored = serde_json::to_string(&from_line).unwrap();
+        assert!(stored.contains(r#""line_place":2"#) && !stored.contains("visitor-00ff"));
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct PageSettings {
     pub embed_origins: Vec<Origin>,
     /// `None`: always open.
     pub hours: Option<OpeningHours>,
+    /// `PRE_CALL_FORM`.
+    pub pre_call_form: bool,
 }
 
 /// The page's Content-Security-Policy, without `frame-ancestors`: only our
@@ -114,6 +116,10 @@ pub struct PageConfig<'a> {
     pub ticket_seconds: u64,
     /// The callback form's limits (`POST /callbacks` enforces them).
     pub callback: CallbackLimits,
+    /// Whether the page asks for a name and a reason before the call
+    /// (`PRE_CALL_FORM`), and how long each may be.
+    pub pre_call_form: bool,
+    pub pre_call_max_chars: usize,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -158,6 +164,8 @@ pub fn page_config<'a>(
             name_max_chars: callback::NAME_MAX_CHARS,
             note_max_chars: callback::NOTE_MAX_CHARS,
         },
+        pre_call_form: settings.pre_call_form,
+        pre_call_max_chars: crate::call::whisper::WORDS_MAX_CHARS,
     }
 }
 

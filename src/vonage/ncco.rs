@@ -70,7 +70,19 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Endpoint {
-    Phone { number: String },
+    Phone {
+        number: String,
+        /// An NCCO played to the answering number before it is joined to
+        /// the call (NCCO reference, connect, phone endpoint `onAnswer`).
+        #[serde(rename = "onAnswer", default, skip_serializing_if = "Option::is_none")]
+        on_answer: Option<OnAnswer>,
+    },
+}
+
+/// `onAnswer`: where the answering number's NCCO is fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnAnswer {
+    pub url: String,
 }
 
 pub type Ncco = Vec<Action>;

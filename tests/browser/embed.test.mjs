@@ -112,6 +112,8 @@ describe("on an allowed site", () => {
       const [[, context_]] = await frame.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
       assert.deepEqual(Object.keys(context_), ["ticket"]);
       assert.equal(ticketClaims(context_.ticket).lng, undefined, "English is the default: no language in the ticket");
+      // The host page's path travels to the agent's whisper.
+      assert.equal(ticketClaims(context_.ticket).ctx, "page=%2F");
       await frame.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "ANSWERED"));
       await page.locator("edge-click-to-call").locator(".launcher.live").waitFor();
       assert.equal((await launcher(page).textContent()).trim(), "On a call");

@@ -109,3 +109,45 @@ for (const width of [375, 1280]) {
     }
   });
 }
+
+test("\"Call me back instead\": the place becomes a callback request ops see first, and the call leaves the line (375 px)", async () => {
+  const holder = await answerCall(worker, { ticket: await ticketFrom(worker) });
+  const ahead = await answerCall(worker, { ticket: await ticketFrom(worker) });
+  assert.ok(holder.ncco.some((a) => a.action === "connect") && /number 1 in line/.test(ahead.ncco[0].text));
+  const { page, context, consoleErrors } = await openPage(browser, worker.url, { width: 375, clock: true });
+  try {
+    await page.goto(worker.url + "/");
+    await page.locator('.status[data-state="ready"]').waitFor();
+    await page.locator("#call-button").click();
+    await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
+    const [[, context_]] = await page.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
+    const mine = await answerCall(worker, { ticket: context_.ticket });
+    await page.clock.runFor(5_000);
+    await page.locator('.status[data-state="waiting"]').waitFor();
+
+    await page.getByRole("button", { name: "Call me back instead" }).click();
+    assert.match(await page.locator("#callback-reason").textContent(), /you keep your place/);
+    await page.locator("#callback-name").fill("Grace");
+    await page.locator("#callback-phone").fill("+1 555 555 0123");
+    assert.deepEqual(await axeViolations(page), []);
+    await screenshot(page, "375-waiting-3-call-me-back");
+    await page.locator("#callback-submit").click();
+    await page.locator('#callback-status[data-kind="ok"]').waitFor();
+    // The call ends (the page hangs up), so the call leaves the line at once.
+    await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "hangup"));
+    await page.locator('.status[data-state="ended"]').waitFor();
+    await hangUp(mine);
+
+    const ops = { authorization: `Bearer ${OPS_TOKEN}` };
+    const callbacks = await (await worker.fetch("/ops/callbacks", { headers: ops })).json();
+    assert.equal(callbacks.open[0].name, "Grace", "first to call back");
+    assert.equal(callbacks.open[0].line_place, 2);
+    const line = await (await worker.fetch("/ops/line", { headers: ops })).json();
+    assert.ok(!line.waiting.some((w) => w.leg === mine.leg), "out of the line");
+    assert.deepEqual(consoleErrors, []);
+    await hangUp(ahead);
+    await hangUp(holder);
+  } finally {
+    await context.close();
+  }
+});

@@ -12,11 +12,12 @@ const LEG = "63f61863-4a51-4f6b-86e1-46edebcf9356";
 const GREETING = "Thank you for calling Acme support. Transferring you now.";
 // The seed's NCCO (talk, then connect from the support number to the
 // destination), its connect made synchronous so a number that rings out
-// hands over to the next of the ring list, or to voicemail (issue 13).
+// hands over to the next of the ring list, or to voicemail (issue 13), and
+// its phone endpoint's onAnswer telling the agent who calls (issue 20).
 const seedNcco = () => [
   { action: "talk", text: GREETING },
   {
-    action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: DESTINATION }],
+    action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: DESTINATION, onAnswer: { url: `${w.url}/webhooks/whisper` } }],
     eventType: "synchronous", timeout: 20, limit: 3600, machineDetection: "continue", eventUrl: [`${w.url}/webhooks/event?ring=0`],
   },
 ];

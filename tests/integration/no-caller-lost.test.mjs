@@ -105,7 +105,7 @@ describe("the ring list", () => {
   test("rings the first number synchronously; each that rings out hands over to the next, then voicemail", async () => {
     const { ncco, conversation } = await answer(w);
     assert.deepEqual(ncco[1], {
-      action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: RING_LIST[0] }],
+      action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: RING_LIST[0], onAnswer: { url: `${w.url}/webhooks/whisper` } }],
       eventType: "synchronous", timeout: 25, limit: 3600, machineDetection: "continue", eventUrl: [`${w.url}/webhooks/event?ring=0`],
     });
     // Ringing changes nothing: the event is accepted, no NCCO.
@@ -115,7 +115,7 @@ describe("the ring list", () => {
       const res = await post(w, `/webhooks/event?ring=${ring}`, phoneEvent(conversation, RING_LIST[ring], status));
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), [{
-        action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: RING_LIST[ring + 1] }],
+        action: "connect", from: SUPPORT, endpoint: [{ type: "phone", number: RING_LIST[ring + 1], onAnswer: { url: `${w.url}/webhooks/whisper` } }],
         eventType: "synchronous", timeout: 25, limit: 3600, machineDetection: "continue", eventUrl: [`${w.url}/webhooks/event?ring=${ring + 1}`],
       }], `${status} on ring ${ring}`);
     }

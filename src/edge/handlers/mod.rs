@@ -29,7 +29,7 @@ use ops::{
     ops_line, ops_recording,
 };
 use visitor::{auth, auth_preflight, callbacks, line_place, page, page_config};
-use webhooks::{answer, event, fallback, rtc};
+use webhooks::{answer, event, fallback, rtc, whisper_answer};
 /// The rate-limiting bindings (`[[ratelimits]]` in wrangler.toml): tokens
 /// from `/auth`, and callback requests.
 pub(super) const AUTH_RATE_LIMITER: &str = "AUTH_RATE_LIMITER";
@@ -67,6 +67,7 @@ pub fn handle_now(req: &Request, env: &Env) -> Handling {
             Handling::Now(page_config(&state::config(env)).unwrap_or_else(|e| http::error(&e)))
         }
         Route::AuthPreflight => Handling::Now(auth_preflight(req, &url, &state::config(env))),
+        Route::Whisper => Handling::Now(whisper_answer(&url)),
         route => Handling::Later(route, url, method),
     }
 }
@@ -105,7 +106,7 @@ pub async fn handle_later(
         Route::OpsCalls => boxed(ops_calls(&req, &url, &config, &env)).await,
         Route::OpsCall { call_id } => boxed(ops_call(&req, &url, &config, &env, &call_id)).await,
         Route::OpsDeadLetters => boxed(ops_dead_letters(&req, &config, &env)).await,
-        Route::Health | Route::PageConfig | Route::AuthPreflight => {
+        Route::Health | Route::PageConfig | Route::AuthPreflight | Route::Whisper => {
             unreachable!("answered by handle_now")
         }
     };

@@ -7,11 +7,13 @@ use web_sys::{Request, Response};
 
 use crate::call::guard::{IssueRequest, Issued};
 use crate::call::ticket;
+use crate::call::whisper::CallerContext;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::shared::bearer::{self, Bearer};
 use crate::shared::client::ClientKey;
 use crate::shared::join::join;
+use crate::shared::json::Object;
 use crate::shared::origin::Origin;
 use crate::visitor::auth::{self, AuthSettings, Users, Who};
 use crate::visitor::callback::{self, Callback};
@@ -163,12 +165,16 @@ pub(super) async fn auth(
         .iter()
         .find(|(k, _)| k == "lang")
         .map_or("", |(_, v)| v.as_str());
+    // `?page=`, and with the pre-call form `?name=&reason=`: what the
+    // agent hears when they answer (`call::whisper`).
+    let context = CallerContext::from_pairs(&pairs, settings.pre_call_form);
     let ticket = ticket::issue(
         &settings.ticket_key,
         &minted.user,
         &minted.jti,
         &client,
         lang,
+        &context,
         now,
         random()?,
     );
@@ -276,9 +282,19 @@ pub(super) async fn callbacks(
     same_site(req, url, &[])?;
     let body = http::read_body(req, callback::MAX_BODY_BYTES).await?;
     http::require_json(req)?;
-    let request = Callback::from_request(&body, now_ms())?;
+    let mut request = Callback::from_request(&body, now_ms())?;
     let store = log_store(config, env)?;
     rate_limit(req, env, CALLBACK_RATE_LIMITER).await?;
+    // "Call me back instead": the place its call holds in the waiting line,
+    // as the guard knows it (not as the page says).
+    if let Some(user) = request.waiting_user.as_deref()
+        && let Ok(place) = guard::place(env.as_ref(), user).await
+    {
+        request.line_place = Object::parse(&place)
+            .ok()
+            .and_then(|p| p.text("place"))
+            .and_then(|n| n.parse().ok());
+    }
     callback::save(&store, &request).await.map_err(|e| {
         console_error!("callbacks: KV write failed: {e}");
         AppError::LogUnavailable

@@ -10,6 +10,7 @@ use crate::call::guard::{Struck, line_freed_by};
 use crate::call::ring;
 use crate::call::speech::Caller;
 use crate::call::ticket;
+use crate::call::whisper::{self, CallerContext};
 use crate::calllog::LogRecord;
 use crate::calllog::store;
 use crate::config::Config;
@@ -87,9 +88,14 @@ pub(super) async fn answer(
     // Without usable webhook settings the request cannot be verified: it
     // gets the apology, which dials no one and reveals nothing.
     let settings = webhooks.and(config.answer.as_ref());
-    let (decision, ticket_lang, struck) = match settings {
-        _ if !signed_or_allowed => (Decision::Unsigned, None, None),
-        Err(e) => (Decision::NotConfigured(e.clone()), None, None),
+    let (decision, ticket_lang, struck, context) = match settings {
+        _ if !signed_or_allowed => (Decision::Unsigned, None, None, CallerContext::default()),
+        Err(e) => (
+            Decision::NotConfigured(e.clone()),
+            None,
+            None,
+            CallerContext::default(),
+        ),
         Ok(settings) => admit(&request, settings, WorkerOrigin(url.origin()), &env).await,
     };
     // A refusal is a call's story, told in its log entry; only a service at
@@ -113,9 +119,12 @@ pub(super) async fn answer(
     let caller = Caller {
         speech: &words,
         lang: &lang,
+        context: &context,
     };
     let ncco = decision.ncco(settings.ok(), WorkerOrigin(url.origin()), &hours, caller);
-    let answered = decision.answered(&hours);
+    let mut answered = decision.answered(&hours);
+    // Ops see what the agent is told.
+    answered.caller = (!context.is_empty()).then(|| context.words());
     let call = request
         .conversation_uuid
         .as_deref()
@@ -137,13 +146,14 @@ pub(super) async fn answer(
 
 /// Asks the call guard about a call whose ticket checks out (see
 /// `answer::guard_question`), or counts a call without one against its
-/// user's client. Also the language the ticket carries.
+/// user's client. Also the language and the caller's context the ticket
+/// carries.
 async fn admit(
     request: &AnswerRequest,
     settings: &AnswerSettings,
     origin: WorkerOrigin<'_>,
     env: &Env,
-) -> (Decision, Option<String>, Option<Struck>) {
+) -> (Decision, Option<String>, Option<Struck>, CallerContext) {
     let (question, lang) = match answer::guard_question(request, settings, origin, now_ms() / 1000)
     {
         Ok(asked) => asked,
@@ -163,7 +173,7 @@ async fn admit(
                     decision.reason().unwrap_or_default()
                 );
             }
-            return (decision, None, struck);
+            return (decision, None, struck, CallerContext::default());
         }
     };
     let decision = match guard::admit(env.as_ref(), &question).await {
@@ -173,7 +183,8 @@ async fn admit(
             Decision::GuardUnavailable
         }
     };
-    (decision, lang, None)
+    let context = CallerContext::from_query(&question.context);
+    (decision, lang, None, context)
 }
 
 /// Vonage's `fallback_answer_url`: asked when the answer webhook failed or
@@ -217,6 +228,7 @@ pub(super) async fn fallback(
     let caller = Caller {
         speech: &words,
         lang: &lang,
+        context: &CallerContext::default(),
     };
     let ncco = answer::fallback_ncco(settings, WorkerOrigin(url.origin()), &hours, caller);
     let call = request
@@ -306,6 +318,7 @@ pub(super) async fn event(
         let caller = Caller {
             speech: &words,
             lang: rang_out.lang,
+            context: &rang_out.context,
         };
         let next = ring::after(settings, WorkerOrigin(url.origin()), rang_out.index, caller);
         let outcome = format!("ring {} {}: next", rang_out.index, record.entry.status);
@@ -399,4 +412,13 @@ async fn log_in_background(
         BACKGROUND_RETRIES_MS.len(),
         record.key
     );
+}
+
+/// A connect's `onAnswer` (`call::whisper`): what the agent hears before
+/// being joined to a web call, from its own query. It dials nothing and
+/// stores nothing, so it answers whoever asks: only a talk of the query's
+/// few plain words.
+pub(super) fn whisper_answer(url: &RequestUrl) -> Response {
+    let context = CallerContext::from_query(url.query());
+    http::json(200, &whisper::whisper_ncco(&context))
 }

@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use edge_click_to_call::config::var;
+use edge_click_to_call::shared::paths;
 use edge_click_to_call::shared::phone::PhoneNumber;
 use edge_click_to_call::visitor::auth::TokenResponse;
 use edge_click_to_call::vonage::jwt::ACL_PATHS;
@@ -267,11 +268,22 @@ pub fn ncco(body: &str, settings: &Settings) -> Result<Checked, Vec<String>> {
                 event_url,
             },
         ] => {
-            let [Endpoint::Phone { number }] = endpoint.as_slice() else {
+            let [Endpoint::Phone { number, on_answer }] = endpoint.as_slice() else {
                 return Err(vec![
                     "NCCO: connect must have exactly one phone endpoint".into(),
                 ]);
             };
+            // The agent hears who calls before being joined (onAnswer).
+            let whisper = on_answer
+                .as_ref()
+                .and_then(|o| worker_path(&o.url, settings));
+            if !whisper.is_some_and(|p| p.starts_with(paths::WHISPER_PATH)) {
+                problems.push(format!(
+                    "NCCO: the phone endpoint's onAnswer must be {}{}",
+                    settings.url,
+                    paths::WHISPER_PATH
+                ));
+            }
             for (what, n) in [("connect.from", from), ("endpoint number", number)] {
                 if PhoneNumber::parse(n)
                     .map(|p| p.as_str() != n)
