@@ -43,6 +43,12 @@ const INPUTS = {
   COMPANY_NAME: {},
   OPENING_HOURS: {},
   TIMEZONE: {},
+  // Passed on as they are; the worker checks them (/healthz names a bad one).
+  MAX_CONCURRENT_CALLS: {},
+  MAX_QUEUE: {},
+  MAX_WAIT_SECONDS: {},
+  HOLD_MUSIC_URL: {},
+  PRE_CALL_FORM: {},
   VONAGE_API_URL: {},
   VONAGE_REST_URL: {},
   CLOUDFLARE_DRY_RUN: {},
@@ -354,6 +360,11 @@ async function main() {
       COMPANY_NAME: settings.COMPANY_NAME,
       OPENING_HOURS: settings.OPENING_HOURS,
       TIMEZONE: settings.TIMEZONE,
+      MAX_CONCURRENT_CALLS: settings.MAX_CONCURRENT_CALLS,
+      MAX_QUEUE: settings.MAX_QUEUE,
+      MAX_WAIT_SECONDS: settings.MAX_WAIT_SECONDS,
+      HOLD_MUSIC_URL: settings.HOLD_MUSIC_URL,
+      PRE_CALL_FORM: settings.PRE_CALL_FORM,
       VONAGE_API_URL: settings.VONAGE_API_URL,
     };
     const secrets = { VONAGE_PRIVATE_KEY: privateKeyPem, VONAGE_SIGNATURE_SECRET: settings.VONAGE_SIGNATURE_SECRET, OPS_TOKEN: opsToken };

@@ -161,18 +161,19 @@ impl Decision {
     ) -> Ncco {
         let speech = caller.speech;
         match (self, settings) {
-            (Decision::Connect, Some(settings)) => match hours {
-                Hours::Open => ring::greet_and_ring(settings, origin, caller),
-                Hours::Closed { next_open } => voicemail::ncco(
+            // Out of hours nobody is put through, and nobody waits for a line.
+            (Decision::Connect | Decision::Wait(_), Some(settings)) => match (self, hours) {
+                (_, Hours::Closed { next_open }) => voicemail::ncco(
                     settings,
                     origin,
                     speech.closed_words(&settings.company_name, *next_open),
                     speech,
                 ),
+                (Decision::Wait(place), Hours::Open) => {
+                    line::hold_ncco(settings, origin, *place, caller)
+                }
+                _ => ring::greet_and_ring(settings, origin, caller),
             },
-            (Decision::Wait(place), Some(settings)) => {
-                line::hold_ncco(settings, origin, *place, caller)
-            }
             // The line is full too: a message instead.
             (Decision::Refused(Refusal::LinesBusy), Some(settings)) => {
                 voicemail::ncco(settings, origin, speech.no_answer_words(), speech)
@@ -199,7 +200,9 @@ impl Decision {
     /// `connect`, `voicemail`, `apology` or `refused`, for the log.
     pub fn ncco_label(&self, hours: &Hours) -> &'static str {
         match self {
-            Decision::Connect if matches!(hours, Hours::Closed { .. }) => "voicemail",
+            Decision::Connect | Decision::Wait(_) if matches!(hours, Hours::Closed { .. }) => {
+                "voicemail"
+            }
             Decision::Connect => "connect",
             Decision::Wait(_) => "hold",
             Decision::Refused(Refusal::LinesBusy) => "voicemail",
@@ -357,6 +360,10 @@ mod tests {
         );
         assert!(matches!(&ncco[1], Action::Record { .. }));
         assert_eq!(Decision::Connect.ncco_label(&closed), "voicemail");
+        // Nor does anyone wait for a line out of hours.
+        let waited = Decision::Wait(1).ncco(settings, origin, &closed, caller);
+        assert_eq!(waited, ncco);
+        assert_eq!(Decision::Wait(1).ncco_label(&closed), "voicemail");
     }
 
     #[test]

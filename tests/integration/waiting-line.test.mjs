@@ -151,3 +151,23 @@ describe("time moves the line", () => {
     assert.ok(Date.now() - started >= 59_000, "not before MAX_CALL_MINUTES");
   });
 });
+
+describe("out of hours", () => {
+  let w;
+  const closedDays = () => [0, 1, 2, 3].map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10)).join(",");
+  before(async () => {
+    w = await startWorker({ vars: { MAX_CONCURRENT_CALLS: "1", MAX_QUEUE: "5", OPENING_HOURS: "Mon-Sun 09:00-17:00", CLOSED_DATES: closedDays() } });
+  });
+  after(() => w?.dispose());
+
+  test("nobody waits for a line when the line is closed: voicemail, and out of the line at once", async () => {
+    const first = await call(w);
+    assert.ok(records(first.ncco) && !connects(first.ncco));
+    const second = await call(w);
+    assert.ok(records(second.ncco), JSON.stringify(second.ncco));
+    assert.match(second.ncco[0].text, /We are closed right now/);
+    const ops = { authorization: `Bearer ${OPS_TOKEN}` };
+    await eventually(async () => (await (await w.fetch("/ops/line", { headers: ops })).json()).waiting.length === 0, { what: "the line to be empty" });
+    assert.equal(await place(w, second.user), null);
+  });
+});

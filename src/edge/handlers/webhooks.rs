@@ -109,9 +109,24 @@ pub(super) async fn answer(
     }
     // Opening hours matter only to a call that would be put through.
     let hours = match (&decision, settings) {
-        (Decision::Connect, Ok(settings)) => Hours::at(settings, &IntlZones, now_ms() as i64),
+        (Decision::Connect | Decision::Wait(_), Ok(settings)) => {
+            Hours::at(settings, &IntlZones, now_ms() as i64)
+        }
         _ => Hours::Open,
     };
+    // Out of hours a caller who would wait goes to voicemail instead, so
+    // leaves the line at once (else a freed line would move them on).
+    if let (Decision::Wait(_), Hours::Closed { .. }, Some(leg)) = (&decision, &hours, &request.uuid)
+    {
+        let (env, leg) = (env.clone(), leg.clone());
+        ctx.wait_until(async move {
+            if let Err(e) = guard::release(env.as_ref(), &leg).await {
+                console_error!(
+                    "answer webhook: could not take a closed-hours caller out of the line ({e})"
+                );
+            }
+        });
+    }
     // The ticket's language (the page's, via /auth?lang=), else one the
     // call's context names itself, else English.
     let lang = ticket_lang.unwrap_or_else(|| answer::language(&request));
