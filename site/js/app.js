@@ -107,7 +107,27 @@ const controller = createCallController({
   // who calls: /auth puts both in the call ticket.
   fetchToken: ({ renew } = {}) => fetchToken(undefined, { lang: language.lang, renew, caller: callerContext() }),
   requestMicrophone,
-  // The waiting line: this call's place and the estimated wait.
+  // The waiting line: this call's place and the estimated wait, pushed by
+  // the call guard (Server-Sent Events); asked every few seconds without.
+  followPlace: (user, onPlace, onFailed) => {
+    if (!("EventSource" in window)) {
+      onFailed();
+      return () => {};
+    }
+    const source = new EventSource(`/line/${encodeURIComponent(user)}`);
+    let heard = false;
+    source.onmessage = (event) => {
+      heard = true;
+      onPlace(JSON.parse(event.data));
+    };
+    // Once heard, EventSource reconnects by itself; never heard: ask instead.
+    source.onerror = () => {
+      if (heard) return;
+      source.close();
+      onFailed();
+    };
+    return () => source.close();
+  },
   fetchPlace: (user) =>
     fetch(`/line/${encodeURIComponent(user)}`, { cache: "no-store", headers: { accept: "application/json" } }).then((res) =>
       res.ok ? res.json() : null,

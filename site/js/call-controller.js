@@ -24,7 +24,7 @@ export const CLICK_GUARD_MS = 600;
 /** A phone leg that ended unanswered, with no other ringing this soon after: the call went to voicemail. */
 export const VOICEMAIL_AFTER_MS = 1500;
 
-/** How often the page asks its place in the waiting line while on hold. */
+/** How often the page asks its place in the waiting line, when the guard cannot push it. */
 export const PLACE_POLL_MS = 5000;
 
 /** Errors that pressing again will not cure: the button stays off. */
@@ -37,6 +37,7 @@ export function createCallController({
   fetchToken,
   requestMicrophone,
   fetchPlace = async () => null,
+  followPlace = null,
   isClosed = () => false,
   now = () => Date.now(),
   schedule = (fn, ms) => setTimeout(fn, ms),
@@ -51,6 +52,8 @@ export function createCallController({
   let waitTimer = null;
   let voicemailTimer = null;
   let placeTimer = null;
+  /** Stops following the waiting line's pushed places. */
+  let stopFollowing = null;
   /** The open session's renewal ticket (a call's own user), or null for a development user. */
   let session = null;
   /** Counts presses, so a slow step of an abandoned call changes nothing. */
@@ -85,6 +88,8 @@ export function createCallController({
     cancel(refreshTimer);
     cancel(voicemailTimer);
     cancel(placeTimer);
+    stopFollowing?.();
+    stopFollowing = null;
     if (session === null) return;
     session = null;
     client?.deleteSession?.().catch(() => {});
@@ -114,28 +119,42 @@ export function createCallController({
     return ["calling", "waiting", "ringing", "in_call", "voicemail"].includes(state.name);
   }
 
-  /**
-   * While the call is placed and no phone rings, asks whether it waits in
-   * line (every line busy): its place and the estimated wait, as the line
-   * moves. Stops once a phone rings or the call ends.
-   */
-  async function watchPlace(callId, user) {
-    const stillPlaced = () => state.callId === callId && ["calling", "waiting"].includes(state.name);
-    if (!stillPlaced()) return;
-    let place = null;
-    try {
-      place = await fetchPlace(user);
-    } catch {
-      // Not knowing the place changes nothing: the call goes on.
-    }
-    if (!stillPlaced()) return;
+  const stillPlaced = (callId) => state.callId === callId && ["calling", "waiting"].includes(state.name);
+
+  /** The call's place in the waiting line (every line busy), or none. */
+  function applyPlace(callId, place) {
+    if (!stillPlaced(callId)) return;
     if (place?.place) {
       set({ ...state, name: "waiting", place: place.place, waitSeconds: place.wait_seconds });
     } else if (state.name === "waiting") {
       // Out of the line: put through, a phone rings next.
       set({ ...state, name: "calling", place: null });
     }
-    placeTimer = schedule(() => watchPlace(callId, user), PLACE_POLL_MS);
+  }
+
+  /**
+   * While the call is placed and no phone rings, follows whether it waits
+   * in line: its place and the estimated wait, pushed by the call guard as
+   * the line moves (`followPlace`), else asked every PLACE_POLL_MS.
+   */
+  function followLine(callId, user) {
+    if (followPlace) {
+      stopFollowing = followPlace(user, (place) => applyPlace(callId, place), () => pollPlace(callId, user));
+    } else {
+      pollPlace(callId, user);
+    }
+  }
+
+  async function pollPlace(callId, user) {
+    if (!stillPlaced(callId)) return;
+    let place = null;
+    try {
+      place = await fetchPlace(user);
+    } catch {
+      // Not knowing the place changes nothing: the call goes on.
+    }
+    applyPlace(callId, place);
+    placeTimer = schedule(() => pollPlace(callId, user), PLACE_POLL_MS);
   }
 
   async function placeCall() {
@@ -188,7 +207,7 @@ export function createCallController({
     if (!abandoned() && state.callId === null) {
       // Out of hours the answer is the voicemail prompt at once.
       set({ ...state, callId, name: isClosed() ? "voicemail" : "calling" });
-      if (!isClosed()) watchPlace(callId, token.user);
+      if (!isClosed()) followLine(callId, token.user);
     } else {
       // The call was ended (session lost, hang-up requested) while it was being placed.
       vonage.hangup(callId).catch(() => {});
@@ -221,6 +240,10 @@ export function createCallController({
     if (!inCall() || callId !== state.callId) return;
     cancel(voicemailTimer);
     if (status === "RINGING") {
+      // A phone rings: the call is out of the line for good.
+      stopFollowing?.();
+      stopFollowing = null;
+      cancel(placeTimer);
       const ringsNow = ["voicemail", "calling", "waiting"].includes(state.name);
       set({ ...state, name: ringsNow ? "ringing" : state.name, rang: true, place: null });
     } else if (status === "ANSWERED" && state.name !== "voicemail") {

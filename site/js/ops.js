@@ -60,6 +60,7 @@ async function api(path, options) {
 }
 
 function showSignIn() {
+  lineStream?.abort();
   $("sign-in").hidden = false;
   $("calls").hidden = true;
   $("call").hidden = true;
@@ -113,27 +114,60 @@ async function showCalls({ day = listState.day, append = false } = {}) {
   showLine();
 }
 
-/** How often the "Now" panel asks the call guard for the calls in progress and the waiting line. */
+/** How often the "Now" panel asks the call guard, when it cannot follow the guard's pushes. */
 const LINE_POLL_MS = 5000;
 let lineTimer = null;
+/** The open push stream of the line, if any. */
+let lineStream = null;
 
-/** Calls in progress and who waits, refreshed while the list is shown. */
+function renderLine(line) {
+  const waiting = line.waiting ?? [];
+  const longest = waiting.reduce((most, w) => Math.max(most, w.waited_seconds), 0);
+  $("line-summary").textContent =
+    `${line.live.length} of ${line.lines || "?"} line${line.lines === 1 ? "" : "s"} in use; ` +
+    (waiting.length ? `${waiting.length} waiting, the longest for ${formatDuration(longest)}.` : "nobody waiting.");
+  $("line-list").replaceChildren(
+    ...waiting.map((w) => el("li", {}, el("strong", {}, `${w.place}.`), ` waiting ${formatDuration(w.waited_seconds)} (${w.lang})`, el("span", { className: "call-id" }, ` ${w.leg}`))),
+  );
+  $("line").hidden = line.live.length === 0 && waiting.length === 0;
+}
+
+/**
+ * Calls in progress and who waits, while the list is shown: pushed by the
+ * call guard as the line moves (Server-Sent Events, read with fetch so the
+ * ops token goes in a header, not the URL); asked every LINE_POLL_MS when
+ * the push cannot be had.
+ */
 async function showLine() {
   clearTimeout(lineTimer);
+  lineStream?.abort();
   if ($("calls").hidden) return;
-  const line = await api("/ops/line").catch(() => null);
-  if (line) {
-    const waiting = line.waiting ?? [];
-    const longest = waiting.reduce((most, w) => Math.max(most, w.waited_seconds), 0);
-    $("line-summary").textContent =
-      `${line.live.length} of ${line.lines || "?"} line${line.lines === 1 ? "" : "s"} in use; ` +
-      (waiting.length ? `${waiting.length} waiting, the longest for ${formatDuration(longest)}.` : "nobody waiting.");
-    $("line-list").replaceChildren(
-      ...waiting.map((w) => el("li", {}, el("strong", {}, `${w.place}.`), ` waiting ${formatDuration(w.waited_seconds)} (${w.lang})`, el("span", { className: "call-id" }, ` ${w.leg}`))),
-    );
-    $("line").hidden = line.live.length === 0 && waiting.length === 0;
+  const stream = new AbortController();
+  lineStream = stream;
+  try {
+    const res = await send("/ops/line", { accept: "text/event-stream" });
+    if (!res.ok || !res.body || !res.headers.get("content-type")?.startsWith("text/event-stream")) throw new OpsError();
+    stream.signal.addEventListener("abort", () => res.body.cancel().catch(() => {}));
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      // Events end with a blank line; each of ours is one `data:` line of JSON.
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const data = buffer.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+        buffer = buffer.slice(end + 2);
+        if (data) renderLine(JSON.parse(data.slice(6)));
+      }
+    }
+  } catch {
+    // No push: ask instead.
+    if (stream.signal.aborted) return;
+    const line = await api("/ops/line").catch(() => null);
+    if (line) renderLine(line);
   }
-  lineTimer = setTimeout(showLine, LINE_POLL_MS);
+  if (!stream.signal.aborted && lineStream === stream) lineTimer = setTimeout(showLine, LINE_POLL_MS);
 }
 
 function showTotals(totals, callbacks) {
@@ -225,6 +259,7 @@ function describeEvent(entry) {
 }
 
 async function showCall(id) {
+  lineStream?.abort();
   $("sign-in").hidden = true;
   $("sign-out").hidden = false;
   $("calls").hidden = true;

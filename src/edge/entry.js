@@ -17,9 +17,20 @@ export default {
 /** Which wasm instance is live: the wasm counts its starts (src/edge/mod.rs). */
 const instance = () => globalThis.__edge_instance;
 
+/**
+ * The call guard, around its wasm instance. Besides passing requests on, it
+ * pushes the waiting line to whoever follows it (Server-Sent Events): a
+ * caller's page its place (`/watch?user=<name>`, the body of the guard's
+ * `place` answer), ops the whole line (`/watch?ops=1`, its `view`). After
+ * every request and alarm, each follower whose data changed gets an event;
+ * a follower that went away is dropped on the next write. Only transport
+ * here: what the place or the line is, the wasm says.
+ */
 export class CallGuard {
   constructor(state, env) {
     this.args = [state, env];
+    /** What each follower is sent: the guard's question → { writers, last }. */
+    this.followers = new Map();
     this.renew();
   }
 
@@ -33,11 +44,59 @@ export class CallGuard {
     return this.guard;
   }
 
-  fetch(request) {
-    return this.current().fetch(request);
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/watch") return this.follow(url.searchParams);
+    const response = await this.current().fetch(request);
+    await this.push();
+    return response;
   }
 
-  alarm() {
-    return this.current().alarm();
+  async alarm() {
+    await this.current().alarm();
+    await this.push();
+  }
+
+  /** The guard's answer to one of its own questions (`place?user=…`, `view`). */
+  async ask(question) {
+    const response = await this.current().fetch(new Request(`https://guard/${question}`));
+    return response.text();
+  }
+
+  async follow(params) {
+    const user = params.get("user");
+    const question = user ? `place?${new URLSearchParams({ user })}` : "view";
+    const { readable, writable } = new TransformStream();
+    const writer = writable.getWriter();
+    let follower = this.followers.get(question);
+    if (!follower) this.followers.set(question, (follower = { writers: new Set(), last: null }));
+    follower.writers.add(writer);
+    // The follower went away (its stream cancelled): forget it at once.
+    writer.closed.catch(() => this.drop(question, writer));
+    // The first event now (the stream's headers go out with it), then changes.
+    follower.last = await this.ask(question);
+    this.send(question, writer, follower.last);
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
+    });
+  }
+
+  send(question, writer, data) {
+    writer.write(new TextEncoder().encode(`data: ${data}\n\n`)).catch(() => this.drop(question, writer));
+  }
+
+  drop(question, writer) {
+    const follower = this.followers.get(question);
+    follower?.writers.delete(writer);
+    if (follower && follower.writers.size === 0) this.followers.delete(question);
+  }
+
+  async push() {
+    for (const [question, follower] of this.followers) {
+      const data = await this.ask(question);
+      if (data === follower.last) continue;
+      follower.last = data;
+      for (const writer of follower.writers) this.send(question, writer, data);
+    }
   }
 }

@@ -307,17 +307,22 @@ impl Guard {
     }
 }
 
-/// The worker's side: one message to the guard, its answer as text.
-async fn ask(env: &JsValue, path: &str, query: &str) -> Result<String, String> {
+/// One message to the guard, its response as it is.
+async fn send(env: &JsValue, path: &str, query: &str) -> Result<Response, String> {
     let namespace = js::object(env, BINDING).ok_or("the CALL_GUARD binding is missing")?;
     let id =
         js::call(&namespace, "idFromName", &[OBJECT_NAME.into()]).map_err(|e| js::message(&e))?;
     let stub = js::call(&namespace, "get", &[id]).map_err(|e| js::message(&e))?;
     let url = format!("https://guard/{path}?{query}");
-    let response: Response = js::call_await(&stub, "fetch", &[url.into()])
+    Ok(js::call_await(&stub, "fetch", &[url.into()])
         .await
         .map_err(|e| js::message(&e))?
-        .unchecked_into();
+        .unchecked_into())
+}
+
+/// The worker's side: one message to the guard, its answer as text.
+async fn ask(env: &JsValue, path: &str, query: &str) -> Result<String, String> {
+    let response = send(env, path, query).await?;
     if response.status() != 200 {
         return Err(format!("the call guard answered {}", response.status()));
     }
@@ -358,10 +363,21 @@ pub async fn release(env: &JsValue, leg: &str) -> Result<bool, String> {
 /// The place of the caller whose Vonage user is `user`, as JSON
 /// (`call::line::Place::json`).
 pub async fn place(env: &JsValue, user: &str) -> Result<String, String> {
-    ask(env, "place", &one_field("user", user)).await
+    ask(env, "place", &user_query(user)).await
+}
+
+/// `user=<name>`: how the guard is asked about one caller.
+pub fn user_query(user: &str) -> String {
+    one_field("user", user)
 }
 
 /// The calls in progress and who waits, as JSON (`GuardMemory::view_json`).
 pub async fn view(env: &JsValue) -> Result<String, String> {
     ask(env, "view", "").await
+}
+
+/// The waiting line as it moves, pushed as Server-Sent Events by the guard
+/// (`src/edge/entry.js`): a caller's place (`user=…`), or ops' view (`ops=1`).
+pub async fn follow(env: &JsValue, query: &str) -> Result<Response, String> {
+    send(env, "watch", query).await
 }

@@ -87,6 +87,11 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     json_with(status, value, &[])
 }
 
+/// Whether the client asks for Server-Sent Events.
+pub fn accepts_events(req: &Request) -> bool {
+    header(req, "Accept").is_some_and(|a| a.contains("text/event-stream"))
+}
+
 /// A body that is JSON text already.
 pub fn json_text(status: u16, json: &str) -> Response {
     respond(status, json, &[])

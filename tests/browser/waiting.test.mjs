@@ -1,7 +1,8 @@
 // The waiting line on the page, in headless Chromium against the worker in
 // workerd: with every line busy the visitor's call waits in the guard's
 // line, and the page shows its place and the estimated wait, follows the
-// line as it moves, and goes on to ringing once the call is put through.
+// line as the guard pushes it (Server-Sent Events), and goes on to ringing
+// once the call is put through.
 // axe-core checks the waiting state for accessibility problems.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +25,6 @@ after(async () => {
   await worker?.dispose();
 });
 
-const state = (page) => page.locator(".status").getAttribute("data-state");
 const status = (page) => page.locator("#status-text").textContent();
 const detail = (page) => page.locator("#status-detail").textContent();
 
@@ -60,7 +60,7 @@ for (const width of [375, 1280]) {
       const mine = await answerCall(worker, { ticket: context_.ticket, leg: randomUUID() });
       assert.match(mine.ncco[0].text, /number 2 in line/);
 
-      await page.clock.runFor(5_000);
+      // Pushed by the call guard (Server-Sent Events): no clock runs, no poll is due.
       await page.locator('.status[data-state="waiting"]').waitFor();
       assert.equal(await status(page), "You are number 2 in line.");
       // The estimate: the usual call length (3 min) before any call ended here, then the last calls' average.
@@ -83,21 +83,15 @@ for (const width of [375, 1280]) {
       await screenshot(ops, `${width}-waiting-ops-now`);
       await ops.close();
 
-      // The caller ahead hangs up: the page moves up.
+      // The caller ahead hangs up: the page moves up, pushed.
       await hangUp(ahead);
-      await eventually(async () => {
-        await page.clock.runFor(5_000);
-        return (await status(page)) === "You are number 1 in line.";
-      }, { what: "the page to say number 1" });
+      await page.locator("#status-text", { hasText: "You are number 1 in line." }).waitFor();
       await screenshot(page, `${width}-waiting-2-next`);
 
       // The line frees: the guard transfers the call, the page's phone rings.
       await hangUp(holder);
       await eventually(() => worker.vonage.transfers.find((t) => t.leg === mine.leg), { what: "the transfer" });
-      await eventually(async () => {
-        await page.clock.runFor(5_000);
-        return (await state(page)) === "calling";
-      }, { what: "the page to leave the line" });
+      await page.locator('.status[data-state="calling"]').waitFor();
       await page.evaluate(() => window.__fake.emit("legStatusUpdate", "call-1", "leg-1", "RINGING"));
       await page.locator('.status[data-state="ringing"]').waitFor();
       assert.deepEqual(consoleErrors, []);
@@ -122,7 +116,6 @@ test("\"Call me back instead\": the place becomes a callback request ops see fir
     await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
     const [[, context_]] = await page.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
     const mine = await answerCall(worker, { ticket: context_.ticket });
-    await page.clock.runFor(5_000);
     await page.locator('.status[data-state="waiting"]').waitFor();
 
     await page.getByRole("button", { name: "Call me back instead" }).click();

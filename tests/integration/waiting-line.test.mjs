@@ -30,6 +30,20 @@ async function hangUp(w, { leg, conversation }) {
 
 const place = async (w, user) => (await (await w.fetch(`/line/${user}`)).json()).place;
 
+/** Server-Sent Events from a response: each event's `data`, parsed, as it arrives. */
+async function* events(res) {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of res.body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const data = buffer.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+      buffer = buffer.slice(end + 2);
+      if (data) yield JSON.parse(data.slice(6));
+    }
+  }
+}
+
 describe("a full line", () => {
   let w;
   const shared = {};
@@ -78,8 +92,25 @@ describe("a full line", () => {
     assert.equal(await place(w, first.user), null, "a connected caller waits for nothing");
     assert.equal((await w.fetch("/line/not%20a%20user")).status, 400);
 
+    // The page follows its place as the guard pushes it (Server-Sent Events),
+    // and so do ops.
+    // (Streams never end: fetched directly, not through the helper that reads bodies whole.)
+    const pushed = await fetch(`${w.url}/line/${third.user}`, { headers: { accept: "text/event-stream" } });
+    assert.equal(pushed.status, 200);
+    assert.match(pushed.headers.get("content-type"), /^text\/event-stream/);
+    const thirdsPlaces = events(pushed);
+    assert.equal((await thirdsPlaces.next()).value.place, 2, "the place now, at once");
+    const opsPushed = await fetch(`${w.url}/ops/line`, { headers: { accept: "text/event-stream", authorization: `Bearer ${OPS_TOKEN}` } });
+    const opsViews = events(opsPushed);
+    assert.equal((await opsViews.next()).value.waiting.length, 2);
+    assert.equal((await w.fetch("/ops/line", { headers: { accept: "text/event-stream" } })).status, 401);
+
     // The second hangs up while waiting: the third is next at once.
     await hangUp(w, second);
+    assert.equal((await thirdsPlaces.next()).value.place, 1, "pushed when the line moved");
+    assert.equal((await opsViews.next()).value.waiting.length, 1);
+    await thirdsPlaces.return();
+    await opsViews.return();
     await eventually(async () => (await place(w, third.user)) === 1, { what: "the third is next" });
     assert.equal(await place(w, second.user), null);
     assert.equal(w.vonage.transfers.length, 0, "nobody moved: the line is still busy");

@@ -95,7 +95,7 @@ pub async fn handle_later(
         Route::Fallback => boxed(fallback(&req, method, &url, &config, env)).await,
         Route::Rtc => boxed(rtc(&req, &url, &config, &env)).await,
         Route::Callbacks => boxed(callbacks(&req, &url, &config, &env)).await,
-        Route::Line { user } => boxed(line_place(&env, &user)).await,
+        Route::Line { user } => boxed(line_place(&req, &env, &user)).await,
         Route::OpsCallbacks => boxed(ops_callbacks(&req, &config, &env)).await,
         Route::OpsLine => boxed(ops_line(&req, &config, &env)).await,
         Route::OpsCallbackDone { id } => boxed(ops_callback_done(&req, &config, &env, &id)).await,

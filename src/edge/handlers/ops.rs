@@ -59,6 +59,12 @@ pub(super) async fn ops_line(
     env: &Env,
 ) -> Result<Response, AppError> {
     authorize_ops(req, config)?;
+    if http::accepts_events(req) {
+        return guard::follow(env.as_ref(), "ops=1").await.map_err(|e| {
+            console_error!("ops: the call guard is unavailable ({e})");
+            AppError::GuardUnavailable
+        });
+    }
     let view = guard::view(env.as_ref()).await.map_err(|e| {
         console_error!("ops: the call guard is unavailable ({e})");
         AppError::GuardUnavailable

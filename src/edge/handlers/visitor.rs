@@ -265,7 +265,17 @@ struct CallbackTaken<'a> {
 /// A waiting caller's place in line and the estimated wait
 /// (`{"place":2,"wait_seconds":360,"lines":1}`), or `{"place":null}` when
 /// the user's call is not waiting (connected, ended, or never placed).
-pub(super) async fn line_place(env: &Env, user: &str) -> Result<Response, AppError> {
+/// With `Accept: text/event-stream`, the same as Server-Sent Events, pushed
+/// by the guard as the line moves.
+pub(super) async fn line_place(req: &Request, env: &Env, user: &str) -> Result<Response, AppError> {
+    if http::accepts_events(req) {
+        return guard::follow(env.as_ref(), &guard::user_query(user))
+            .await
+            .map_err(|e| {
+                console_error!("line: the call guard is unavailable ({e})");
+                AppError::GuardUnavailable
+            });
+    }
     let json = guard::place(env.as_ref(), user).await.map_err(|e| {
         console_error!("line: the call guard is unavailable ({e})");
         AppError::GuardUnavailable
