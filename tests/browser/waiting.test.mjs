@@ -41,27 +41,34 @@ async function axeViolations(page) {
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+/**
+ * One call holds the only line and another waits; then the visitor's page
+ * calls, and Vonage asks the answer webhook with the page's ticket: the
+ * call waits, second in line, and the page says so (pushed by the call
+ * guard: the page's clock is installed and never run, so no poll is due).
+ */
+async function secondInLine(options) {
+  const holder = await answerCall(worker, { ticket: await ticketFrom(worker) });
+  assert.ok(holder.ncco.some((a) => a.action === "connect"));
+  const ahead = await answerCall(worker, { ticket: await ticketFrom(worker) });
+  assert.match(ahead.ncco[0].text, /number 1 in line/);
+  const opened = await openPage(browser, worker.url, { ...options, clock: true });
+  const { page } = opened;
+  await page.goto(worker.url + "/");
+  await page.locator('.status[data-state="ready"]').waitFor();
+  await page.locator("#call-button").click();
+  await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
+  const [[, context_]] = await page.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
+  const mine = await answerCall(worker, { ticket: context_.ticket, leg: randomUUID() });
+  assert.match(mine.ncco[0].text, /number 2 in line/);
+  await page.locator('.status[data-state="waiting"]').waitFor();
+  return { ...opened, holder, ahead, mine };
+}
+
 for (const width of [375, 1280]) {
   test(`every line busy: the page shows its place and wait, follows the line, then rings (${width} px)`, async () => {
-    // One call holds the only line; another waits before the visitor.
-    const holder = await answerCall(worker, { ticket: await ticketFrom(worker) });
-    assert.ok(holder.ncco.some((a) => a.action === "connect"));
-    const ahead = await answerCall(worker, { ticket: await ticketFrom(worker) });
-    assert.match(ahead.ncco[0].text, /number 1 in line/);
-
-    const { page, context, consoleErrors } = await openPage(browser, worker.url, { width, clock: true });
+    const { page, context, consoleErrors, holder, ahead, mine } = await secondInLine({ width });
     try {
-      await page.goto(worker.url + "/");
-      await page.locator('.status[data-state="ready"]').waitFor();
-      await page.locator("#call-button").click();
-      await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
-      // Vonage asks the answer webhook with the page's ticket: the call waits, second in line.
-      const [[, context_]] = await page.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
-      const mine = await answerCall(worker, { ticket: context_.ticket, leg: randomUUID() });
-      assert.match(mine.ncco[0].text, /number 2 in line/);
-
-      // Pushed by the call guard (Server-Sent Events): no clock runs, no poll is due.
-      await page.locator('.status[data-state="waiting"]').waitFor();
       assert.equal(await status(page), "You are number 2 in line.");
       // The estimate: the usual call length (3 min) before any call ended here, then the last calls' average.
       assert.match(await detail(page), /^About (\d+ minutes|a minute)\. Music plays while you wait/);
@@ -105,18 +112,8 @@ for (const width of [375, 1280]) {
 }
 
 test("\"Call me back instead\": the place becomes a callback request ops see first, and the call leaves the line (375 px)", async () => {
-  const holder = await answerCall(worker, { ticket: await ticketFrom(worker) });
-  const ahead = await answerCall(worker, { ticket: await ticketFrom(worker) });
-  assert.ok(holder.ncco.some((a) => a.action === "connect") && /number 1 in line/.test(ahead.ncco[0].text));
-  const { page, context, consoleErrors } = await openPage(browser, worker.url, { width: 375, clock: true });
+  const { page, context, consoleErrors, holder, ahead, mine } = await secondInLine({ width: 375 });
   try {
-    await page.goto(worker.url + "/");
-    await page.locator('.status[data-state="ready"]').waitFor();
-    await page.locator("#call-button").click();
-    await page.waitForFunction(() => window.__fake.log.some(([k]) => k === "serverCall"));
-    const [[, context_]] = await page.evaluate(() => window.__fake.log.filter(([k]) => k === "serverCall"));
-    const mine = await answerCall(worker, { ticket: context_.ticket });
-    await page.locator('.status[data-state="waiting"]').waitFor();
 
     await page.getByRole("button", { name: "Call me back instead" }).click();
     assert.match(await page.locator("#callback-reason").textContent(), /you keep your place/);

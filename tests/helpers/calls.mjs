@@ -3,7 +3,7 @@
 // ticket names), and Vonage's media API (helpers/vonage-api.mjs).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { SUPPORT } from "./worker.mjs";
+import { SUPPORT, eventually } from "./worker.mjs";
 
 export { VOICEMAIL } from "./vonage-api.mjs";
 
@@ -35,3 +35,12 @@ export async function answerCall(w, { ticket, context = {}, leg = randomUUID(), 
 
 /** Vonage's media API (and Users API) on a local port: see helpers/vonage-api.mjs. */
 export { vonageApi as mediaApi } from "./vonage-api.mjs";
+
+/** The answer webhook's entry in a call's log (it sorts first), once it is written. */
+export async function answeredEntry(w, conversation) {
+  const keys = await eventually(async () => {
+    const k = await w.keys(`event/${conversation}/`);
+    return k.length ? k : null;
+  });
+  return JSON.parse(await w.kv.get(keys[0]));
+}

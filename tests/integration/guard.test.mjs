@@ -7,18 +7,10 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { startWorker, eventually } from "../helpers/worker.mjs";
 import { makeTicket } from "../helpers/tickets.mjs";
-import { answerCall, ticketFrom, visitorIp } from "../helpers/calls.mjs";
+import { answerCall, answeredEntry, ticketFrom, visitorIp } from "../helpers/calls.mjs";
 
 const connects = (ncco) => ncco.some((a) => a.action === "connect");
 
-
-async function answeredEntry(w, conversation) {
-  const keys = await eventually(async () => {
-    const k = await w.keys(`event/${conversation}/`);
-    return k.length ? k : null;
-  });
-  return JSON.parse(await w.kv.get(keys[0]));
-}
 
 describe("tickets", () => {
   let w;

@@ -8,7 +8,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, eventually, DESTINATION, OPS_TOKEN } from "../helpers/worker.mjs";
-import { answerCall, ticketFrom } from "../helpers/calls.mjs";
+import { answerCall, answeredEntry, ticketFrom } from "../helpers/calls.mjs";
 
 const onAnswer = (ncco) => ncco.find((a) => a.action === "connect").endpoint[0].onAnswer.url;
 
@@ -18,14 +18,6 @@ async function whisper(w, url) {
   const res = await w.fetch(pathname + search);
   assert.equal(res.status, 200);
   return res.json();
-}
-
-async function answeredEntry(w, conversation) {
-  const keys = await eventually(async () => {
-    const k = await w.keys(`event/${conversation}/`);
-    return k.length ? k : null;
-  });
-  return JSON.parse(await w.kv.get(keys[0]));
 }
 
 describe("with the pre-call form", () => {
