@@ -163,12 +163,7 @@ impl Decision {
         match (self, settings) {
             // Out of hours nobody is put through, and nobody waits for a line.
             (Decision::Connect | Decision::Wait(_), Some(settings)) => match (self, hours) {
-                (_, Hours::Closed { next_open }) => voicemail::ncco(
-                    settings,
-                    origin,
-                    speech.closed_words(&settings.company_name, *next_open),
-                    speech,
-                ),
+                (_, Hours::Closed { .. }) => voicemail::for_hours(settings, origin, hours, speech),
                 (Decision::Wait(place), Hours::Open) => {
                     line::hold_ncco(settings, origin, *place, caller)
                 }
@@ -176,7 +171,7 @@ impl Decision {
             },
             // The line is full too: a message instead.
             (Decision::Refused(Refusal::LinesBusy), Some(settings)) => {
-                voicemail::ncco(settings, origin, speech.no_answer_words(), speech)
+                voicemail::for_hours(settings, origin, &Hours::Open, speech)
             }
             (
                 Decision::Refused(
@@ -268,11 +263,7 @@ pub fn fallback_ncco(
     let Some(settings) = settings else {
         return speech::apology(speech);
     };
-    let words = match hours {
-        Hours::Open => speech.no_answer_words(),
-        Hours::Closed { next_open } => speech.closed_words(&settings.company_name, *next_open),
-    };
-    voicemail::ncco(settings, origin, words, speech)
+    voicemail::for_hours(settings, origin, hours, speech)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::shared::origin::WorkerOrigin;
 use crate::shared::paths::HOLD_MUSIC_PATH;
 use crate::vonage::ncco::{Action, Ncco};
 
-use super::answer::AnswerSettings;
+use super::answer::{AnswerSettings, Hours};
 use super::speech::{Caller, talk};
 use super::voicemail;
 
@@ -232,12 +232,7 @@ pub fn hold_ncco(
             repeat: hold_seconds.div_ceil(HOLD_MUSIC_MIN_SECONDS),
         },
     ];
-    ncco.extend(voicemail::ncco(
-        settings,
-        origin,
-        speech.no_answer_words(),
-        speech,
-    ));
+    ncco.extend(voicemail::for_hours(settings, origin, &Hours::Open, speech));
     ncco
 }
 

@@ -15,7 +15,7 @@ use crate::shared::phone::PhoneNumber;
 use crate::vonage::legs::{self, Leg};
 use crate::vonage::ncco::{Action, Endpoint, Ncco, OnAnswer};
 
-use super::answer::AnswerSettings;
+use super::answer::{AnswerSettings, Hours};
 use super::speech::{Caller, ENGLISH, language_code, talk};
 use super::voicemail;
 use super::whisper::{CONTEXT_PARAM, CallerContext};
@@ -123,12 +123,7 @@ pub fn after(
 ) -> Ncco {
     match ring_leg(settings, origin, index + 1, caller) {
         Some(next) => vec![next],
-        None => voicemail::ncco(
-            settings,
-            origin,
-            caller.speech.no_answer_words(),
-            caller.speech,
-        ),
+        None => voicemail::for_hours(settings, origin, &Hours::Open, caller.speech),
     }
 }
 

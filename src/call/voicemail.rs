@@ -7,8 +7,24 @@ use crate::shared::origin::WorkerOrigin;
 use crate::shared::paths::RECORDING_PATH;
 use crate::vonage::ncco::{Action, Ncco, RECORD_END_ON_SILENCE_SECONDS};
 
-use super::answer::AnswerSettings;
+use super::answer::{AnswerSettings, Hours};
 use super::speech::{Speech, talk};
+
+/// Voicemail with the words its hours call for: out of hours the closed
+/// message (and when the line opens), else "no one can take your call"
+/// (every line busy, the ring list rang out, a caller on hold too long).
+pub fn for_hours(
+    settings: &AnswerSettings,
+    origin: WorkerOrigin<'_>,
+    hours: &Hours,
+    speech: &Speech,
+) -> Ncco {
+    let words = match hours {
+        Hours::Open => speech.no_answer_words(),
+        Hours::Closed { next_open } => speech.closed_words(&settings.company_name, *next_open),
+    };
+    ncco(settings, origin, words, speech)
+}
 
 /// `talk` the words, then record the caller's message.
 pub fn ncco(

@@ -20,6 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{Request, Response};
 
+use crate::call::answer::Hours;
 use crate::call::guard::{
     Admission, AdmitRequest, GuardMemory, HOUR_MS, IssueRequest, Issued, Struck, Write, one_field,
     read_field,
@@ -237,7 +238,7 @@ impl Guard {
             };
             ring::greet_and_ring(settings, origin, caller)
         } else {
-            voicemail::ncco(settings, origin, words.no_answer_words(), &words)
+            voicemail::for_hours(settings, origin, &Hours::Open, &words)
         };
         vonage_api::transfer(
             &api.api,

@@ -347,9 +347,15 @@ pub(super) async fn event(
         ));
         return Ok(http::json(200, &next));
     }
+    take(config, env, &record).await
+}
+
+/// An event taken for good (queue, else KV) before it is answered; neither:
+/// 503, so Vonage retries.
+async fn take(config: &Config, env: &Env, record: &LogRecord) -> Result<Response, AppError> {
     let store = log_store(config, env)?;
     let queue = CallEventsQueue::bind(env);
-    let via = store::append(&store, queue.as_ref(), &record, |w| {
+    let via = store::append(&store, queue.as_ref(), record, |w| {
         console_error!("event log: {w}")
     })
     .await?;
@@ -379,20 +385,7 @@ pub(super) async fn rtc(
             "not an RTC event (expected `type` and `conversation_id`, no `status`); call events go to /webhooks/event".into(),
         ));
     }
-    let store = log_store(config, env)?;
-    let queue = CallEventsQueue::bind(env);
-    let via = store::append(&store, queue.as_ref(), &record, |w| {
-        console_error!("event log: {w}")
-    })
-    .await?;
-    Ok(http::json(
-        200,
-        &Accepted {
-            accepted: true,
-            key: &record.key,
-            via: via.as_str(),
-        },
-    ))
+    take(config, env, &record).await
 }
 
 /// Delays between tries of a write made after the answer.
